@@ -1,0 +1,107 @@
+# The one entry point. `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SIZE     ?= demo
+SEED     ?= 20240101
+LANDING  ?= data/landing
+DATA_DIR ?= data/warehouse
+MONTH    ?=
+METRIC   ?=
+PERIOD   ?=
+SCOPE    ?=
+
+PYTHON_BASE ?= python3
+VENV        := .venv
+VENV_SS     := .venv-superset
+PY          := $(CURDIR)/$(VENV)/bin/python
+PY_SS       := $(CURDIR)/$(VENV_SS)/bin/python
+UV          := $(CURDIR)/$(VENV)/bin/uv
+UV_VERSION  := 0.13.9
+
+export UV_CACHE_DIR := $(CURDIR)/.cache/uv
+export PYTHONPATH := $(CURDIR)/src:$(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export DAGSTER_DISABLE_TELEMETRY := 1
+# The pseudonymisation key: the environment wins; otherwise the local demo key (never in git).
+export CONSORTIUM_PSEUDONYM_KEY_FILE ?= $(CURDIR)/.secrets/pseudonym.key
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+PIPELINE_STAMP := $(VENV)/.installed-$(shell sha256sum requirements/pipeline.txt 2>/dev/null | cut -c1-12)
+SUPERSET_STAMP := $(VENV_SS)/.installed-$(shell sha256sum requirements/superset.txt 2>/dev/null | cut -c1-12)
+
+.PHONY: help setup setup-pipeline setup-superset setup-browser key generate pipeline dbt-build \
+        docs dashboards serve run test test-spark lint bench sql report explain clean
+
+help: ## List every target
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@echo "Variables: SIZE=tiny|demo|city SEED=n LANDING=dir DATA_DIR=dir MONTH=YYYY-MM"
+
+setup: setup-pipeline setup-superset ## Build both virtual environments from the locks (idempotent)
+
+setup-pipeline: $(PIPELINE_STAMP)
+$(PIPELINE_STAMP): requirements/pipeline.txt
+	@test -x $(UV) || { $(PYTHON_BASE) -m venv $(VENV) && $(VENV)/bin/pip install -q uv==$(UV_VERSION); }
+	$(UV) pip install -q --python $(VENV)/bin/python -r requirements/pipeline.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+setup-superset: $(SUPERSET_STAMP)
+$(SUPERSET_STAMP): requirements/superset.txt $(PIPELINE_STAMP)
+	@test -x $(PY_SS) || $(UV) venv -q --python $(shell $(PY) -c 'import sys;print(sys.base_prefix)')/bin/python3 $(VENV_SS)
+	$(UV) pip install -q --python $(VENV_SS)/bin/python -r requirements/superset.txt
+	@rm -f $(VENV_SS)/.installed-* && touch $@
+
+setup-browser: ## Install Debian's chromium and CJK fonts for the browser test (where missing)
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "noto.*cjk" || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+key: ## Create the local demo pseudonymisation key (outside git) if there is none
+	@$(PY) -m consortium_dw.pseudonymise --ensure-key "$(CONSORTIUM_PSEUDONYM_KEY_FILE)"
+
+generate: setup-pipeline ## Write a synthetic district: make generate SIZE=tiny|demo|city SEED=n LANDING=dir
+	$(PY) -m consortium_dw.generator --size $(SIZE) --seed $(SEED) --landing $(LANDING)
+
+pipeline: setup-pipeline key ## Load every delivery in LANDING and build the warehouse in DATA_DIR (headless Dagster)
+	$(PY) -m dagster_project.headless --landing $(LANDING) --data-dir $(DATA_DIR)
+
+docs: setup-pipeline ## Build the dbt docs (and the Data Docs) into DATA_DIR
+	$(PY) -m dagster_project.headless --landing $(LANDING) --data-dir $(DATA_DIR) --docs-only
+
+dashboards: setup-superset ## Provision Superset from dashboards/ (idempotent)
+	DATA_DIR=$(DATA_DIR) $(PY_SS) -m dashboards.provision
+
+serve: setup ## Serve Superset and the Dagster UI on localhost (foreground)
+	DATA_DIR=$(DATA_DIR) LANDING=$(LANDING) bash dashboards/serve.sh
+
+run: setup key ## Fresh machine: setup, generate the demo district, run the pipeline, serve the dashboard
+	@test -f $(LANDING)/_generated.json || $(MAKE) --no-print-directory generate SIZE=$(SIZE) SEED=$(SEED) LANDING=$(LANDING)
+	$(MAKE) --no-print-directory pipeline LANDING=$(LANDING) DATA_DIR=$(DATA_DIR)
+	$(MAKE) --no-print-directory dashboards DATA_DIR=$(DATA_DIR)
+	$(MAKE) --no-print-directory serve DATA_DIR=$(DATA_DIR) LANDING=$(LANDING)
+
+test: setup setup-browser ## The whole test suite (what CI runs)
+	$(PY) -m pytest tests
+
+test-spark: setup-pipeline ## The Spark-target equality test
+	$(PY) -m pytest tests -m spark
+
+lint: setup-pipeline ## ruff and sqlfluff
+	$(VENV)/bin/ruff check src dagster_project dashboards expectations tests
+	cd dbt && $(CURDIR)/$(VENV)/bin/sqlfluff lint models
+
+bench: setup ## Benchmark a city-sized year and print the table
+	$(PY) -m consortium_dw.bench --landing data/bench/landing --data-dir data/bench/warehouse
+
+sql: setup-pipeline ## A read-only SQL console on the served file
+	$(PY) -m consortium_dw.sql_console $(DATA_DIR)/serving.duckdb
+
+report: setup-pipeline ## The monthly committee pack: make report MONTH=YYYY-MM
+	$(PY) -m consortium_dw.report --serving $(DATA_DIR)/serving.duckdb --month $(MONTH)
+
+explain: setup-pipeline ## Why this number: make explain METRIC=… PERIOD=… SCOPE=…
+	$(PY) -m consortium_dw.explain --warehouse $(DATA_DIR)/serving.duckdb --metric $(METRIC) --period $(PERIOD) --scope $(SCOPE)
+
+clean: ## Remove generated data (keeps the environments and caches)
+	rm -rf data
