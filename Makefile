@@ -76,7 +76,7 @@ serve: setup ## Serve Superset and the Dagster UI on localhost (foreground)
 	DATA_DIR=$(DATA_DIR) LANDING=$(LANDING) bash dashboards/serve.sh
 
 run: setup key ## Fresh machine: setup, generate the demo district, run the pipeline, serve the dashboard
-	@test -f $(LANDING)/_generated.json || $(MAKE) --no-print-directory generate SIZE=$(SIZE) SEED=$(SEED) LANDING=$(LANDING)
+	@test -f $(LANDING).generated.json || $(MAKE) --no-print-directory generate SIZE=$(SIZE) SEED=$(SEED) LANDING=$(LANDING)
 	$(MAKE) --no-print-directory pipeline LANDING=$(LANDING) DATA_DIR=$(DATA_DIR)
 	$(MAKE) --no-print-directory dashboards DATA_DIR=$(DATA_DIR)
 	$(MAKE) --no-print-directory serve DATA_DIR=$(DATA_DIR) LANDING=$(LANDING)

@@ -1,0 +1,40 @@
+"""Shared session fixtures: one tiny district generated once, and one warehouse built from it.
+
+Tests that change data copy these first; the session copies are read-only by convention.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+TEST_KEY = "test-only-pseudonym-key-0123456789abcdef"
+TINY_SEED = 7
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pseudonym_key():
+    os.environ["CONSORTIUM_PSEUDONYM_KEY"] = TEST_KEY
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    yield
+
+
+@pytest.fixture(scope="session")
+def tiny_landing(tmp_path_factory) -> Path:
+    from consortium_dw.generator import generate
+
+    landing = tmp_path_factory.mktemp("tiny") / "landing"
+    generate("tiny", TINY_SEED, landing)
+    return landing
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tiny_landing, tmp_path_factory) -> Path:
+    """DATA_DIR after a full headless pipeline run over the tiny district."""
+    from dagster_project.headless import run_pipeline
+
+    data_dir = tmp_path_factory.mktemp("tiny_data")
+    run_pipeline(tiny_landing, data_dir)
+    return data_dir
