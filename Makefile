@@ -53,9 +53,9 @@ $(SUPERSET_STAMP): requirements/superset.txt $(PIPELINE_STAMP)
 	$(UV) pip install -q --python $(VENV_SS)/bin/python -r requirements/superset.txt
 	@rm -f $(VENV_SS)/.installed-* && touch $@
 
-setup-browser: ## Install Debian's chromium and CJK fonts for the browser test (where missing)
-	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "noto.*cjk" || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+setup-browser: ## Install Debian's chromium, CJK fonts and pdftotext for the browser and PDF tests (where missing)
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && fc-list 2>/dev/null | grep -qi "noto.*cjk" || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; }
 
 key: ## Create the local demo pseudonymisation key (outside git) if there is none
 	@$(PY) -m consortium_dw.pseudonymise --ensure-key "$(CONSORTIUM_PSEUDONYM_KEY_FILE)"
@@ -101,7 +101,7 @@ report: setup-pipeline ## The monthly committee pack: make report MONTH=YYYY-MM
 	$(PY) -m consortium_dw.report --serving $(DATA_DIR)/serving.duckdb --month $(MONTH)
 
 explain: setup-pipeline ## Why this number: make explain METRIC=… PERIOD=… SCOPE=…
-	$(PY) -m consortium_dw.explain --warehouse $(DATA_DIR)/serving.duckdb --metric $(METRIC) --period $(PERIOD) --scope $(SCOPE)
+	$(PY) -m consortium_dw.explain --warehouse $(DATA_DIR)/warehouse.duckdb --metric $(METRIC) --period $(PERIOD) --scope $(SCOPE)
 
 clean: ## Remove generated data (keeps the environments and caches)
 	rm -rf data
