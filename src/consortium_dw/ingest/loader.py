@@ -1,0 +1,288 @@
+"""Load one contract table over a set of delivery days: refuse, validate, pseudonymise, write.
+
+Work is batched: the files of many days are validated together in one in-memory DuckDB query
+and written to the warehouse in one transaction per batch, so a whole-history load is a handful
+of queries per table instead of one per file. Clear-text values only ever exist in that
+in-memory database; the warehouse receives pseudonymised rows.
+
+Per (table, delivery day) the batch transaction deletes the previous rows and inserts the new
+ones, so a resend replaces the day atomically. A file whose sha256 equals the last loaded one
+is skipped (unless `force`), so loading the same folder twice changes nothing at all.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from consortium_dw.contract import Reason, Table
+from consortium_dw.ingest.clock import LoadClock
+from consortium_dw.ingest.landing import (
+    Delivery,
+    day_folders,
+    files_for_table,
+    read_delivery,
+)
+from consortium_dw.ingest.readers import FileRefused, read_delivered_file
+from consortium_dw.ingest.reference import load_reference, reference_loaded
+from consortium_dw.ingest.rules import checked_query, literal, quote, typed_select
+from consortium_dw.ingest.warehouse import ensure_schema
+from consortium_dw.pseudonymise import load_key
+
+DEFAULT_BATCH_BYTES = 256 << 20
+
+
+@dataclass
+class FileOutcome:
+    system: str
+    day: date
+    table_name: str
+    file_name: str | None
+    status: str  # loaded | unchanged | refused | emptied
+    batch_id: str | None = None
+    sha256: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    reason: str | None = None
+    detail: str | None = None
+    quarantined_by_reason: Counter = field(default_factory=Counter)
+
+    @property
+    def source_file(self) -> str:
+        return f"{self.system}/{self.day.isoformat()}/{self.file_name}"
+
+
+@dataclass
+class TableLoadResult:
+    table: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def _sum(self, attr: str) -> int:
+        return sum(getattr(o, attr) for o in self.outcomes)
+
+    @property
+    def rows_read(self) -> int:
+        return self._sum("rows_read")
+
+    @property
+    def rows_loaded(self) -> int:
+        return self._sum("rows_loaded")
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self._sum("rows_quarantined")
+
+    def with_status(self, status: str) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def quarantined_by_reason(self) -> Counter:
+        total = Counter()
+        for o in self.outcomes:
+            total.update(o.quarantined_by_reason)
+        return total
+
+
+@dataclass
+class _Batch:
+    tables: list[pa.Table] = field(default_factory=list)
+    loaded: list[FileOutcome] = field(default_factory=list)
+    refused: list[FileOutcome] = field(default_factory=list)
+    emptied: list[FileOutcome] = field(default_factory=list)
+    nbytes: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.loaded or self.refused or self.emptied)
+
+
+def _last_loaded_sha(con, table: Table) -> dict[date, str | None]:
+    rows = con.execute(
+        "SELECT delivery_date, arg_max(manifest_sha256, loaded_at) FROM audit.load_log "
+        "WHERE table_name = ? GROUP BY delivery_date", [table.name]).fetchall()
+    return dict(rows)
+
+
+def _with_lineage(text: pa.Table, outcome: FileOutcome) -> pa.Table:
+    n = text.num_rows
+    return (text
+            .append_column("_source_file", pa.array([outcome.source_file] * n, pa.string()))
+            .append_column("_source_line", pa.array(range(1, n + 1), pa.int32()))
+            .append_column("_delivery_date", pa.array([outcome.day] * n, pa.date32()))
+            .append_column("_batch_id", pa.array([outcome.batch_id] * n, pa.string())))
+
+
+_NEVER_LOADED = object()
+
+
+def _refused(delivery: Delivery, table: Table, name: str, refused: FileRefused) -> FileOutcome:
+    return FileOutcome(delivery.system, delivery.day, table.name, name, "refused",
+                       batch_id=str(uuid.uuid4()), reason=refused.reason.value,
+                       detail=refused.detail)
+
+
+def _collect_day(delivery: Delivery, table: Table, previous_sha, force: bool,
+                 batch: _Batch) -> list[FileOutcome]:
+    """Read this table's files of one delivery into the batch; returns the unchanged ones."""
+    own, strays = files_for_table(delivery, table)
+    for name in strays:
+        detail = delivery.manifest_error or (
+            "not listed in the manifest" if name not in delivery.entries
+            else "listed in the manifest but not a contract table of this system")
+        batch.refused.append(_refused(delivery, table, name,
+                                      FileRefused(Reason.MANIFEST_MISMATCH, detail)))
+    if not own:
+        # The resent folder is the whole truth for its day: a table it no longer lists has no
+        # rows that day. Only recorded when something had been loaded before.
+        if delivery.manifest_error is None and previous_sha is not _NEVER_LOADED:
+            batch.emptied.append(FileOutcome(delivery.system, delivery.day, table.name, None,
+                                             "emptied", batch_id=str(uuid.uuid4())))
+        return []
+    skipped = []
+    for name in own:
+        if delivery.manifest_error:
+            batch.refused.append(_refused(delivery, table, name, FileRefused(
+                Reason.MANIFEST_MISMATCH, delivery.manifest_error)))
+            continue
+        entry = delivery.entries.get(name)
+        if (not force and len(own) == 1 and entry is not None and entry.sha256
+                and previous_sha == entry.sha256.lower()):
+            skipped.append(FileOutcome(delivery.system, delivery.day, table.name, name,
+                                       "unchanged", sha256=previous_sha))
+            continue
+        try:
+            text, digest = read_delivered_file(delivery.folder / name, entry, table.column_names)
+        except FileRefused as refused:
+            batch.refused.append(_refused(delivery, table, name, refused))
+            continue
+        outcome = FileOutcome(delivery.system, delivery.day, table.name, name, "loaded",
+                              batch_id=str(uuid.uuid4()), sha256=digest,
+                              rows_read=text.num_rows)
+        batch.tables.append(_with_lineage(text, outcome))
+        batch.nbytes += text.nbytes
+        batch.loaded.append(outcome)
+    return skipped
+
+
+def _validate(batch: _Batch, table: Table, key: bytes, ref_codes: pa.Table,
+              clock: LoadClock) -> tuple[pa.Table, pa.Table]:
+    """(rows for raw.<table>, rows for quarantine.<table>), both pseudonymised; fills the
+    outcomes' counts. Runs in a private in-memory database."""
+    with tempfile.TemporaryDirectory(prefix="ingest-scratch-") as scratch_dir:
+        scratch = duckdb.connect(config={"temp_directory": scratch_dir})
+        try:
+            scratch.register("delivered", pa.concat_tables(batch.tables))
+            scratch.register("ref_institution_codes", ref_codes)
+            scratch.execute("CREATE TEMP TABLE checked AS "
+                            + checked_query(table, key, clock.loaded_at_sql))
+            loaded_at = clock.loaded_at_sql
+            lineage = (f"_source_file, _source_line, _delivery_date, {loaded_at} AS _loaded_at, "
+                       "_batch_id")
+            passed = scratch.sql(
+                f"SELECT {typed_select(table)}, {lineage} FROM checked "
+                f"WHERE _reason IS NULL ORDER BY _source_file, _source_line").to_arrow_table()
+            text_columns = ", ".join(quote(c) for c in table.column_names)
+            quarantined = scratch.sql(
+                f"SELECT {text_columns}, _reason, _reason_detail, {lineage} FROM checked "
+                f"WHERE _reason IS NOT NULL ORDER BY _source_file, _source_line").to_arrow_table()
+            counts = scratch.execute(
+                "SELECT _batch_id, _reason, count(*) FROM checked GROUP BY ALL").fetchall()
+        finally:
+            scratch.close()
+    by_batch = {o.batch_id: o for o in batch.loaded}
+    for batch_id, reason, n in counts:
+        outcome = by_batch[batch_id]
+        if reason is None:
+            outcome.rows_loaded += n
+        else:
+            outcome.rows_quarantined += n
+            outcome.quarantined_by_reason[reason] += n
+    return passed, quarantined
+
+
+def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, table: Table, passed, quarantined,
+           clock: LoadClock) -> None:
+    replaced_days = sorted({o.day for o in batch.loaded + batch.emptied})
+    evaluated = [(o.system, o.day, o.file_name) for o in batch.loaded + batch.refused]
+    raw, quarantine = f"raw.{quote(table.name)}", f"quarantine.{quote(table.name)}"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if replaced_days:
+            day_list = ", ".join(f"DATE {literal(d.isoformat())}" for d in replaced_days)
+            con.execute(f"DELETE FROM {raw} WHERE _delivery_date IN ({day_list})")
+            con.execute(f"DELETE FROM {quarantine} WHERE _delivery_date IN ({day_list})")
+        if evaluated:
+            con.executemany("DELETE FROM quarantine.rejected_files WHERE system = ? AND "
+                            "delivery_date = ? AND file_name = ?", evaluated)
+        if passed is not None and passed.num_rows:
+            con.register("passed_rows", passed)
+            con.execute(f"INSERT INTO {raw} BY NAME SELECT * FROM passed_rows")
+            con.unregister("passed_rows")
+        if quarantined is not None and quarantined.num_rows:
+            con.register("quarantined_rows", quarantined)
+            con.execute(f"INSERT INTO {quarantine} BY NAME SELECT * FROM quarantined_rows")
+            con.unregister("quarantined_rows")
+        if batch.refused:
+            con.executemany(
+                "INSERT INTO quarantine.rejected_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(o.system, o.day, o.file_name, o.reason, o.detail, o.batch_id, clock.loaded_at)
+                 for o in batch.refused])
+        logged = batch.loaded + batch.emptied
+        if logged:
+            con.executemany(
+                "INSERT INTO audit.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(o.batch_id, o.system, o.day, o.table_name, o.file_name, o.sha256, o.rows_read,
+                  o.rows_loaded, o.rows_quarantined, clock.loaded_at) for o in logged])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def load_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table,
+               days: list[date] | None = None, *, force: bool = False,
+               key: bytes | None = None, clock: LoadClock | None = None,
+               batch_bytes: int = DEFAULT_BATCH_BYTES) -> TableLoadResult:
+    """Load `table` from every delivery folder of its system whose day is in `days` (all days
+    when None). Refused files are recorded, never raised: the caller decides how loudly to fail.
+    """
+    key = key or load_key()
+    clock = clock or LoadClock.now()
+    landing = Path(landing)
+    ensure_schema(con)
+    if not reference_loaded(con):
+        load_reference(con, landing, clock=clock)
+    ref_codes = con.sql("SELECT DISTINCT inst_code FROM raw.ref_institutions "
+                        "WHERE inst_code IS NOT NULL").to_arrow_table()
+    previous = _last_loaded_sha(con, table)
+    wanted = set(days) if days is not None else None
+    result = TableLoadResult(table.name)
+    batch = _Batch()
+
+    def flush(current: _Batch) -> None:
+        passed = quarantined = None
+        if current.tables:
+            passed, quarantined = _validate(current, table, key, ref_codes, clock)
+        _write(con, current, table, passed, quarantined, clock)
+        result.outcomes.extend(current.loaded + current.refused + current.emptied)
+
+    for folder in day_folders(landing, table.system):
+        day = date.fromisoformat(folder.name)
+        if wanted is not None and day not in wanted:
+            continue
+        delivery = read_delivery(table.system, folder)
+        previous_sha = previous.get(day, _NEVER_LOADED)
+        result.outcomes.extend(_collect_day(delivery, table, previous_sha, force, batch))
+        if batch.nbytes >= batch_bytes:
+            flush(batch)
+            batch = _Batch()
+    if batch:
+        flush(batch)
+    return result

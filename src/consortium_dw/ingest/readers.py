@@ -1,0 +1,101 @@
+"""Turn one delivered file into an Arrow table of text columns, or refuse it whole.
+
+Refusal order: manifest (missing, sha256) -> decoding -> header -> row count. Nothing is parsed
+before the bytes match the manifest, and a file is either read completely or not at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from consortium_dw.contract import CSV_ENCODINGS, Reason
+from consortium_dw.ingest.landing import ManifestEntry
+
+# "utf-8" files may carry a BOM (EXTRACTS.md: with or without); utf-8-sig decodes both.
+_DECODERS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
+             "gb18030": "gb18030", "gbk": "gbk"}
+
+
+class FileRefused(Exception):
+    def __init__(self, reason: Reason, detail: str):
+        super().__init__(f"{reason.value}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def _check_header(found: list[str], expected: list[str]) -> None:
+    if sorted(found) != sorted(expected) or len(set(found)) != len(found):
+        missing = [c for c in expected if c not in found]
+        extra = [c for c in found if c not in expected]
+        raise FileRefused(Reason.WRONG_HEADER,
+                          f"columns differ from the contract: missing {missing}, unexpected "
+                          f"{extra}")
+
+
+def _read_csv(data: bytes, encoding: str | None, columns: list[str]) -> pa.Table:
+    declared = (encoding or "utf-8").lower()
+    if declared not in _DECODERS or declared.replace("-sig", "") not in \
+            {e.replace("-sig", "") for e in CSV_ENCODINGS} | {"utf8"}:
+        raise FileRefused(Reason.UNDECODABLE, f"unsupported encoding {encoding!r}")
+    try:
+        text = codecs.decode(data, _DECODERS[declared], errors="strict")
+    except UnicodeDecodeError as error:
+        raise FileRefused(Reason.UNDECODABLE,
+                          f"not valid {declared} at byte {error.start}") from None
+    utf8 = text.encode("utf-8")
+    found = next(csv.reader(io.StringIO(text)), [])
+    _check_header(found, columns)
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(utf8),
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid as error:
+        # A row with the wrong number of fields: the file's structure cannot be trusted.
+        raise FileRefused(Reason.UNDECODABLE,
+                          f"not parseable as CSV: {str(error).splitlines()[0][:120]}") from None
+    return table.select(columns)
+
+
+def _read_parquet(data: bytes, columns: list[str]) -> pa.Table:
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowInvalid, OSError) as error:
+        raise FileRefused(Reason.UNDECODABLE,
+                          f"not a readable Parquet file ({type(error).__name__})") from None
+    _check_header(table.column_names, columns)
+    return pa.table({c: table.column(c).cast(pa.string()) for c in columns})
+
+
+def read_delivered_file(path: Path, entry: ManifestEntry | None,
+                        columns: list[str]) -> tuple[pa.Table, str]:
+    """The file's rows as text (columns in contract order) and its sha256; raises FileRefused."""
+    if entry is None:
+        raise FileRefused(Reason.MANIFEST_MISMATCH, "file is not listed in the manifest")
+    if not path.is_file():
+        raise FileRefused(Reason.MANIFEST_MISMATCH, "listed in the manifest but missing")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if entry.sha256 is None or digest != entry.sha256.lower():
+        raise FileRefused(Reason.MANIFEST_MISMATCH, "sha256 differs from the manifest")
+    if path.suffix.lower() == ".parquet":
+        table = _read_parquet(data, columns)
+    elif path.suffix.lower() == ".csv":
+        table = _read_csv(data, entry.encoding, columns)
+    else:
+        raise FileRefused(Reason.UNDECODABLE, f"unknown file format {path.suffix!r}")
+    if entry.rows is None or table.num_rows != entry.rows:
+        raise FileRefused(Reason.MANIFEST_MISMATCH,
+                          f"{table.num_rows} data rows, manifest says {entry.rows}")
+    return table, digest
