@@ -9,7 +9,7 @@ DATA_DIR ?= data/warehouse
 MONTH    ?=
 METRIC   ?=
 PERIOD   ?=
-SCOPE    ?=
+SCOPE    ?= district
 
 PYTHON_BASE ?= python3
 VENV        := .venv
