@@ -1,0 +1,211 @@
+"""Why this number: the rows a published metric counted, traced back to the extract.
+
+    python -m consortium_dw.explain --warehouse $DATA_DIR/warehouse.duckdb \\
+        --metric in_district_rate --period 2025-03 --scope district
+
+Reads `marts.fct_metric_contributions` in the WAREHOUSE (the served file has no lineage): one
+row per metric × period × scope × role (numerator/denominator) × source row, built by dbt from
+the same intermediate models the metric uses (dbt/models/marts/explain/). Persons appear only as
+their pseudonymised key. PERIOD is `2025-03` (month), `2025-Q1` (quarter) or `2025` (year);
+SCOPE is `district`, or `<scope_type>:<code>` (district, group, institution, township), or a bare
+code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+CONTRIBUTIONS = "marts.fct_metric_contributions"
+SCOPE_TYPES = ("district", "group", "institution", "township")
+ROLE_ZH = {"numerator": "分子", "denominator": "分母"}
+OUTPUT_COLUMNS = ("role", "row_key", "person_key", "contribution", "source_system",
+                  "source_table", "source_file", "source_line", "delivery_date", "note")
+
+
+class ExplainError(RuntimeError):
+    """A question explain cannot answer; the message says why."""
+
+
+@dataclass(frozen=True)
+class Period:
+    period_type: str
+    period_start: date
+
+
+@dataclass(frozen=True)
+class Scope:
+    scope_type: str
+    scope_code: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    metric_code: str
+    metric_name_zh: str
+    period: Period
+    scope: Scope
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    rows: list[dict]
+    recount: dict[str, float]  # role -> the published figure recomputed from the rows
+
+
+def parse_period(text: str) -> Period:
+    text = text.strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+        return Period("month", date(int(m[1]), int(m[2]), 1))
+    if m := re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text):
+        return Period("quarter", date(int(m[1]), 3 * int(m[2]) - 2, 1))
+    if m := re.fullmatch(r"(\d{4})", text):
+        return Period("year", date(int(m[1]), 1, 1))
+    raise ExplainError(f"period {text!r}: use YYYY-MM (month), YYYY-Qn (quarter) or YYYY (year)")
+
+
+def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    if not Path(warehouse).exists():
+        raise ExplainError(f"warehouse not found: {warehouse}")
+    try:
+        return duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.IOException as exc:
+        raise ExplainError(f"cannot open {warehouse} read-only ({exc}); the pipeline may be "
+                           "writing it: retry when the run ends") from exc
+
+
+def resolve_scope(con, text: str) -> Scope:
+    text = text.strip()
+    scope_type, _, code = text.partition(":")
+    if scope_type == "district" and not code:
+        row = con.execute("select scope_code from marts.metric_values where scope_type = "
+                          "'district' group by 1 order by count(*) desc limit 1").fetchone()
+        if row is None:
+            raise ExplainError("marts.metric_values has no district rows")
+        return Scope("district", row[0])
+    if code:
+        if scope_type not in SCOPE_TYPES:
+            raise ExplainError(f"scope type {scope_type!r}: one of {', '.join(SCOPE_TYPES)}")
+        return Scope(scope_type, code)
+    types = [r[0] for r in con.execute(
+        "select distinct scope_type from marts.metric_values where scope_code = ? order by 1",
+        [text]).fetchall()]
+    if len(types) != 1:
+        found = f"it is a code of {', '.join(types)}" if types else "no scope has that code"
+        raise ExplainError(f"scope {text!r} is ambiguous or unknown ({found}): "
+                           "write it as <scope_type>:<code>")
+    return Scope(types[0], text)
+
+
+def _recount(rows: list[dict], role: str, aggregation: str) -> float:
+    mine = [r for r in rows if r["role"] == role]
+    if aggregation == "sum":
+        return float(sum(r["contribution"] or 0 for r in mine))
+    return float(len({r["count_key"] for r in mine}))
+
+
+def explain(warehouse: Path, metric_code: str, period_text: str, scope_text: str
+            ) -> Explanation:
+    period = parse_period(period_text)
+    con = _connect(warehouse)
+    try:
+        for table in ("metric_values", "fct_metric_contributions"):
+            if not con.execute("select count(*) from information_schema.tables where "
+                               "table_schema = 'marts' and table_name = ?", [table]).fetchone()[0]:
+                raise ExplainError(f"{warehouse} has no marts.{table}: run `make pipeline` first")
+        covered = [r[0] for r in con.execute(
+            f"select distinct metric_code from {CONTRIBUTIONS} order by 1").fetchall()]
+        if metric_code not in covered:
+            raise ExplainError(f"explain does not cover {metric_code!r}; it covers: "
+                               f"{', '.join(covered)}")
+        scope = resolve_scope(con, scope_text)
+        published = con.execute("""
+            select metric_name_zh, numerator, denominator, value from marts.metric_values
+            where metric_code = ? and period_type = ? and period_start = ?
+              and scope_type = ? and scope_code = ?""",
+                                [metric_code, period.period_type, period.period_start,
+                                 scope.scope_type, scope.scope_code]).fetchone()
+        if published is None:
+            raise ExplainError(f"no published value of {metric_code} for {period_text} at "
+                               f"{scope.scope_type}:{scope.scope_code}")
+        cursor = con.execute(f"""
+            select role, row_key, person_key, contribution, count_key, aggregation,
+                   source_system, source_table, source_file, source_line, delivery_date, note
+            from {CONTRIBUTIONS}
+            where metric_code = ? and period_type = ? and period_start = ?
+              and scope_type = ? and scope_code = ?
+            order by role desc, source_system, source_file, source_line, row_key""",
+                              [metric_code, period.period_type, period.period_start,
+                               scope.scope_type, scope.scope_code])
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+    aggregation = rows[0]["aggregation"] if rows else "count"
+    recount = {role: _recount(rows, role, aggregation) for role in ("numerator", "denominator")}
+    return Explanation(metric_code, published[0], period, scope, published[1], published[2],
+                       published[3], rows, recount)
+
+
+def _short(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value != int(value) else f"{value:,.0f}"
+    return str(value)
+
+
+def print_explanation(result: Explanation, out=sys.stdout, limit: int | None = None) -> None:
+    p, s = result.period, result.scope
+    print(f"{result.metric_code} {result.metric_name_zh} · {p.period_type} "
+          f"{p.period_start:%Y-%m-%d} · {s.scope_type}:{s.scope_code}", file=out)
+    print(f"published: numerator={_short(result.numerator)} "
+          f"denominator={_short(result.denominator)} value={_short(result.value)}", file=out)
+    for role in ("numerator", "denominator"):
+        published = result.numerator if role == "numerator" else result.denominator
+        recount = result.recount[role]
+        agree = published is not None and abs(recount - published) < 0.005
+        mark = "matches" if agree else "DIFFERS from"
+        count = sum(1 for r in result.rows if r["role"] == role)
+        print(f"{role} ({ROLE_ZH[role]}): {count} source rows, recounted {_short(recount)} "
+              f"{mark} the published {_short(published)}", file=out)
+    print(file=out)
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(OUTPUT_COLUMNS)
+    for i, row in enumerate(result.rows):
+        if limit is not None and i >= limit:
+            print(f"… {len(result.rows) - limit} more rows (use --limit 0 for all)", file=out)
+            break
+        writer.writerow([_short(row[c]) for c in OUTPUT_COLUMNS])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m consortium_dw.explain",
+                                     description="List the source rows behind a published "
+                                                 "metric value.")
+    parser.add_argument("--warehouse", required=True, type=Path,
+                        help="$DATA_DIR/warehouse.duckdb (not the served file)")
+    parser.add_argument("--metric", required=True, help="metric code, e.g. in_district_rate")
+    parser.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
+    parser.add_argument("--scope", default="district",
+                        help="district | <scope_type>:<code> | <code>")
+    parser.add_argument("--limit", type=int, default=200,
+                        help="rows to print (0 = all; default 200)")
+    args = parser.parse_args(argv)
+    try:
+        result = explain(args.warehouse, args.metric, args.period, args.scope)
+    except ExplainError as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return 1
+    print_explanation(result, limit=args.limit or None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
