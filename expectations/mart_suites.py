@@ -1,0 +1,124 @@
+"""Suites on the marts: `marts.metric_values` (grain, ranges, consistency) and its
+completeness (every metric × scope type present for each closed month).
+
+The metric codes and which of them are ratios in [0, 1] come from ../shared/METRICS.md.
+"""
+
+from __future__ import annotations
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+ERROR = "critical"
+WARN = "warning"
+
+METRIC_VALUES_COLUMNS = [
+    "metric_code", "metric_name_zh", "period_type", "period_start", "scope_type", "scope_code",
+    "numerator", "denominator", "value", "target", "target_op", "meets_target", "yoy_change",
+]
+GRAIN = ["metric_code", "period_type", "period_start", "scope_type", "scope_code"]
+
+# "Rates are ratios in [0, 1]" (METRICS.md): value = numerator ÷ denominator.
+RATE_METRICS = (
+    "in_district_rate_inpatient", "in_district_rate_outpatient", "in_district_rate",
+    "health_literacy_level", "health_literacy_level_unweighted", "fd_signing_rate",
+    "fd_elderly_signing_rate", "fd_fulfilment_rate", "fd_contracted_primary_visit_share",
+    "oop_ratio", "oop_ratio_inpatient", "ownpay_ratio", "outflow_rate", "outflow_referred_share",
+    "primary_visit_share", "slot_sinking_share", "bed_sinking_share", "remote_read_share",
+    "lab_recognition_rate", "imaging_recognition_rate", "op_level34_share",
+    "low_weight_case_share", "in_district_fund_share", "primary_fund_share",
+    "reimbursement_ratio", "htn_standard_mgmt_rate", "dm_standard_mgmt_rate",
+    "htn_control_rate", "dm_control_rate",
+)
+COUNT_METRICS = ("outflow_persons", "outflow_encounters", "downward_referrals",
+                 "upward_referrals", "outward_referrals")
+# Non-negative quantities that are not ratios in [0, 1].
+AMOUNT_METRICS = ("oop_per_inpatient_encounter", "oop_per_outpatient_encounter",
+                  "remote_reads_per_10k", "alos")
+GROWTH_METRICS = ("downward_referral_growth", "medical_cost_growth")
+ALL_METRICS = RATE_METRICS + COUNT_METRICS + AMOUNT_METRICS + GROWTH_METRICS
+
+# Published only where their source has rows in the month (a yearly survey), so a missing
+# month is not a gap.
+SPARSE_MONTHLY_METRICS = ("health_literacy_level", "health_literacy_level_unweighted")
+
+
+def _in(codes) -> str:
+    return "(" + ", ".join(f"'{c}'" for c in codes) + ")"
+
+
+# `_chk_*` columns derived in SQL over marts.metric_values (mart_gate.py).
+DERIVED = {
+    "_chk_rate_value": f"case when metric_code in {_in(RATE_METRICS)} then value end",
+    "_chk_rate_numerator_excess":
+        f"case when metric_code in {_in(RATE_METRICS)} then numerator - denominator end",
+    "_chk_ratio_gap": (
+        f"case when metric_code in {_in(RATE_METRICS)} and denominator <> 0 "
+        "then abs(value - numerator / denominator) end"),
+    "_chk_zero_denominator_value": (
+        f"case when metric_code in {_in(RATE_METRICS)} and denominator = 0 "
+        "then value end"),
+    "_chk_nonnegative_value":
+        f"case when metric_code in {_in(COUNT_METRICS + AMOUNT_METRICS)} then value end",
+    "_chk_growth_value": f"case when metric_code in {_in(GROWTH_METRICS)} then value end",
+    "_chk_period_start_aligned": (
+        "(period_start = case period_type when 'month' then date_trunc('month', period_start) "
+        "when 'quarter' then date_trunc('quarter', period_start) "
+        "when 'year' then date_trunc('year', period_start) end)::int"),
+    "_chk_meets_target_consistent": (
+        "case when target is null or value is null or target_op is null "
+        "then (meets_target is null)::int "
+        "else (meets_target = case target_op when '>=' then value >= target "
+        "when '<=' then value <= target when '>' then value > target "
+        "when '<' then value < target end)::int end"),
+}
+
+
+def metric_values_suite() -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name="marts.metric_values")
+    add = suite.add_expectation
+    add(gxe.ExpectTableColumnsToMatchSet(column_set=METRIC_VALUES_COLUMNS + list(DERIVED),
+                                         exact_match=True, severity=ERROR))
+    add(gxe.ExpectCompoundColumnsToBeUnique(column_list=GRAIN, severity=ERROR,
+                                            notes="one row per metric × period × scope"))
+    for column in GRAIN + ["metric_name_zh"]:
+        add(gxe.ExpectColumnValuesToNotBeNull(column=column, severity=ERROR))
+    add(gxe.ExpectColumnValuesToBeInSet(column="metric_code", value_set=list(ALL_METRICS),
+                                        severity=ERROR))
+    add(gxe.ExpectColumnDistinctValuesToContainSet(
+        column="metric_code", value_set=list(ALL_METRICS), severity=WARN,
+        notes="every metric of METRICS.md is published"))
+    add(gxe.ExpectColumnValuesToBeInSet(column="period_type",
+                                        value_set=["month", "quarter", "year"], severity=ERROR))
+    add(gxe.ExpectColumnValuesToBeInSet(
+        column="scope_type", value_set=["district", "group", "institution", "township"],
+        severity=ERROR))
+    add(gxe.ExpectColumnValuesToBeInSet(column="target_op", value_set=[">=", "<=", "<", ">"],
+                                        severity=ERROR))
+    add(gxe.ExpectColumnValuesToBeBetween(column="_chk_rate_value", min_value=0, max_value=1,
+                                          severity=ERROR, notes="rates are ratios in [0, 1]"))
+    add(gxe.ExpectColumnValuesToBeBetween(column="_chk_rate_numerator_excess", max_value=1e-9,
+                                          severity=ERROR))
+    add(gxe.ExpectColumnValuesToBeBetween(column="_chk_ratio_gap", max_value=1e-9,
+                                          severity=ERROR, notes="value = numerator ÷ denominator"))
+    add(gxe.ExpectColumnValuesToBeNull(column="_chk_zero_denominator_value", severity=ERROR,
+                                       notes="a zero denominator gives null, never 0"))
+    add(gxe.ExpectColumnValuesToBeBetween(column="_chk_nonnegative_value", min_value=0,
+                                          severity=ERROR))
+    add(gxe.ExpectColumnValuesToBeBetween(column="_chk_growth_value", min_value=-1,
+                                          severity=ERROR))
+    add(gxe.ExpectColumnValuesToBeInSet(column="_chk_period_start_aligned", value_set=[1],
+                                        severity=ERROR))
+    add(gxe.ExpectColumnValuesToBeInSet(column="_chk_meets_target_consistent", value_set=[1],
+                                        severity=WARN))
+    return suite
+
+
+def completeness_suite(present_keys: list[str]) -> gx.ExpectationSuite:
+    """Validates the frame of expected `metric|scope_type|month` keys (mart_gate.py) against
+    the keys present in the mart."""
+    suite = gx.ExpectationSuite(name="marts.metric_values.completeness")
+    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+        column="expected_key", value_set=present_keys, severity=ERROR,
+        notes="every metric × scope type has rows in each closed month"))
+    return suite

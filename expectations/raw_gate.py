@@ -1,0 +1,160 @@
+"""Validate one raw table: its schema, its rows per delivery day, and its daily profile.
+
+Rows are read day by day into pandas (GX's SQL datasource fails on DuckDB, GX #10738). Whole
+delivery days are grouped into one dataframe up to a row budget, so memory stays bounded at
+city scale while a tiny district needs one validation per table, not one per day.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from consortium_dw.contract import LINEAGE_COLUMNS, TABLES, Table
+from expectations import raw_suites
+from expectations.context import build_data_docs, data_docs_index, get_context
+from expectations.gate import GateOutcome, SuiteRunner
+
+ROW_BUDGET = int(os.environ.get("CONSORTIUM_GX_BATCH_ROWS", "250000"))
+# A drop is "significant" beyond this many standard deviations of a Poisson count.
+VOLUME_NOISE_SIGMAS = 3.0
+# Days with fewer usual rows than this are too small to judge by volume.
+VOLUME_MIN_BASELINE = 20
+INDEX_COLUMNS = ["_delivery_date", "_source_file", "_source_line"]
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and "
+        "table_name = ?", [schema, table]).fetchone()[0] > 0
+
+
+def day_batches(con, table: Table, days: list[date] | None = None,
+                row_budget: int = ROW_BUDGET) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Yield (label, rows of whole delivery days) with at most `row_budget` rows each (a day
+    larger than the budget is its own batch)."""
+    counts = con.execute(
+        f"select cast(_delivery_date as date) as d, count(*) from raw.{table.name} "
+        "group by 1 order by 1").fetchall()
+    if days is not None:
+        wanted = set(days)
+        counts = [(d, n) for d, n in counts if d in wanted]
+    derived = raw_suites.derived_columns(table)
+    select = ", ".join(["*", *(f"{expr} as {name}" for name, expr in derived.items())])
+    group: list[date] = []
+    size = 0
+    for day, rows in [*counts, (None, 0)]:
+        if group and (day is None or size + rows > row_budget):
+            frame = con.execute(
+                f"select {select} from raw.{table.name} where cast(_delivery_date as date) "
+                "between ? and ? order by _delivery_date, _source_file, _source_line",
+                [group[0], group[-1]]).df()
+            yield f"{group[0]}..{group[-1]}", frame
+            group, size = [], 0
+        if day is not None:
+            group.append(day)
+            size += rows
+
+
+def schema_frame(con, table: Table) -> pd.DataFrame:
+    lineage = ", ".join(f"'{c}'" for c in LINEAGE_COLUMNS)
+    return con.execute(
+        "select column_name, case when column_name in (" + lineage + ") "
+        "then column_name || ':*' else column_name || ':' || data_type end as column_type "
+        "from information_schema.columns where table_schema = 'raw' and table_name = ? "
+        "order by ordinal_position", [table.name]).df()
+
+
+def daily_profile_sql(table: Table, has_quarantine: bool) -> str:
+    """One row per delivery day: rows loaded and quarantined, and the usual volume (median of
+    the same weekday over the previous four weeks that had a delivery, or of the previous
+    seven delivery days while there is not enough history)."""
+    quarantine = (
+        f"select try_cast(_delivery_date as date) as d, count(*) as n, "
+        f"count(*) filter (where _reason = 'negative_amount') as neg "
+        f"from quarantine.{table.name} group by 1"
+        if has_quarantine else "select null::date as d, 0 as n, 0 as neg where false")
+    settlement_columns = ""
+    settlement_join = ""
+    if table.name == "settlements":
+        settlement_columns = ", s.net_medfee_sumamt, s.reversal_share"
+        settlement_join = (
+            "left join (select cast(_delivery_date as date) as d, "
+            "sum(medfee_sumamt)::double as net_medfee_sumamt, "
+            "avg(refd_setl_flag)::double as reversal_share from raw.settlements group by 1) s "
+            "using (d)")
+    return f"""
+with loaded as (
+    select cast(_delivery_date as date) as d, count(*) as n from raw.{table.name} group by 1
+), quarantined as ({quarantine}),
+days as (select d from loaded union select d from quarantined where d is not null),
+profile as (
+    select days.d, coalesce(loaded.n, 0) as rows_loaded,
+           coalesce(quarantined.n, 0) as rows_quarantined,
+           coalesce(quarantined.neg, 0) as rows_negative_amount
+    from days left join loaded using (d) left join quarantined using (d)
+), history as (
+    select *,
+        median(rows_loaded) over (partition by dayofweek(d) order by d
+                                  rows between 4 preceding and 1 preceding) as same_weekday,
+        count(*) over (partition by dayofweek(d) order by d
+                       rows between 4 preceding and 1 preceding) as same_weekday_days,
+        median(rows_loaded) over (order by d rows between 7 preceding and 1 preceding)
+            as previous_week,
+        count(*) over (order by d rows between 7 preceding and 1 preceding)
+            as previous_days
+    from profile
+), baseline as (
+    select *, case when same_weekday_days >= 2 then same_weekday
+                   when previous_days >= 3 then previous_week end::double as baseline_rows
+    from history
+)
+select d as delivery_date, rows_loaded, rows_quarantined, rows_negative_amount,
+       rows_quarantined / nullif(rows_loaded + rows_quarantined, 0) as quarantine_share,
+       rows_negative_amount / nullif(rows_loaded + rows_quarantined, 0)
+           as negative_amount_share,
+       baseline_rows,
+       rows_loaded / nullif(baseline_rows, 0) as volume_ratio,
+       case when baseline_rows >= {VOLUME_MIN_BASELINE}
+             and abs(rows_loaded - baseline_rows) > {VOLUME_NOISE_SIGMAS} * sqrt(baseline_rows)
+            then rows_loaded / baseline_rows end as volume_ratio_significant
+       {settlement_columns}
+from baseline {settlement_join}
+order by d
+"""
+
+
+def daily_profile(con, table: Table) -> pd.DataFrame:
+    return con.execute(daily_profile_sql(table, _exists(con, "quarantine", table.name))).df()
+
+
+def validate_raw_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir: Path,
+                       days: list[date] | None = None, context=None,
+                       build_docs: bool = True) -> GateOutcome:
+    """Run the three suites of `raw.<table_name>`; `days` limits the row suite to those
+    delivery days (the daily profile always looks at the whole history)."""
+    table = TABLES[table_name]
+    context = context or get_context(data_dir)
+    runner = SuiteRunner(context)
+    outcome = GateOutcome(name=f"raw.{table.name}")
+    pii = [c.name for c in table.pii_columns]
+    outcome.suites.append(runner.run(
+        raw_suites.schema_suite(table), [("schema", schema_frame(con, table))]))
+    outcome.suites.append(runner.run(
+        raw_suites.row_suite(table), day_batches(con, table, days),
+        index_columns=INDEX_COLUMNS, pii_columns=pii))
+    outcome.suites.append(runner.run(
+        raw_suites.daily_suite(table), [("daily profile", daily_profile(con, table))],
+        index_columns=["delivery_date"]))
+    if build_docs:
+        build_data_docs(context)
+    outcome.data_docs = str(data_docs_index(data_dir))
+    return outcome
+
+
+__all__ = ["validate_raw_table", "day_batches", "daily_profile"]
