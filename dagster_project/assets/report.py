@@ -12,13 +12,10 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from consortium_dw.report import build_report, default_report_path
+from dagster_project.resources import WarehouseResource
 
 # The publish asset (dagster_project/assets/publish.py) that writes $DATA_DIR/serving.duckdb.
 PUBLISH_ASSET_KEY = AssetKey(["serving"])
-
-
-def report_data_dir() -> Path:
-    return Path(os.environ.get("CONSORTIUM_DATA_DIR", "data/warehouse"))
 
 
 def latest_published_month(serving: Path) -> str | None:
@@ -55,5 +52,6 @@ def render_committee_pack(data_dir: Path, log) -> MaterializeResult:
        group_name="reports", compute_kind="chromium",
        description="月度委员会报告 (PDF): the monthly committee pack rendered from the served "
                    "file after each publish. Failure is recorded, never raised.")
-def committee_pack(context: AssetExecutionContext) -> MaterializeResult:
-    return render_committee_pack(report_data_dir(), context.log)
+def committee_pack(context: AssetExecutionContext,
+                   warehouse: WarehouseResource) -> MaterializeResult:
+    return render_committee_pack(warehouse.data_path, context.log)

@@ -7,6 +7,7 @@ import shutil
 from dagster import materialize
 
 from dagster_project.assets.report import committee_pack
+from dagster_project.resources import WarehouseResource
 from tests.extras.conftest import pdf_text
 
 
@@ -19,9 +20,9 @@ def test_asset_renders_the_latest_served_month(handmade_serving, tmp_path, monke
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(handmade_serving, data_dir / "serving.duckdb")
-    monkeypatch.setenv("CONSORTIUM_DATA_DIR", str(data_dir))
     monkeypatch.delenv("CONSORTIUM_REPORT_MONTH", raising=False)
-    result = materialize([committee_pack])
+    result = materialize([committee_pack],
+                         resources={"warehouse": WarehouseResource(data_dir=str(data_dir))})
     assert result.success
     metadata = _metadata(result)
     assert metadata["rendered"] is True and metadata["month"] == "2025-03"
@@ -29,9 +30,9 @@ def test_asset_renders_the_latest_served_month(handmade_serving, tmp_path, monke
     assert "72.4%" in pdf_text(pdf)
 
 
-def test_asset_records_a_failure_without_failing_the_run(tmp_path, monkeypatch):
-    monkeypatch.setenv("CONSORTIUM_DATA_DIR", str(tmp_path))  # nothing published here
-    result = materialize([committee_pack])
+def test_asset_records_a_failure_without_failing_the_run(tmp_path):
+    nothing_published = WarehouseResource(data_dir=str(tmp_path))
+    result = materialize([committee_pack], resources={"warehouse": nothing_published})
     assert result.success
     metadata = _metadata(result)
     assert metadata["rendered"] is False
