@@ -82,7 +82,8 @@ def load_reference(con: duckdb.DuckDBPyConnection, landing: Path,
             select_list, failure = _typed_sql(name)
             scratch = duckdb.connect()
             scratch.register("delivered", text_table)
-            bad = scratch.execute(f"SELECT count(*) FROM delivered WHERE {failure}").fetchall()[0][0]
+            bad = scratch.execute(
+                f"SELECT count(*) FROM delivered WHERE {failure}").fetchall()[0][0]
             if bad:
                 raise FileRefused(Reason.MALFORMED_NUMBER,
                                   f"{bad} rows with a value that does not fit its type")
