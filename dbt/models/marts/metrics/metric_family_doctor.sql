@@ -1,0 +1,248 @@
+-- Family-doctor metrics (scopes: district, township of the contract). Contracts are taken as
+-- of the period's last day d. A period has rows when contract rows are dated in it (signed or
+-- changed); a township has a row when it holds a contract on d.
+with thresholds as (
+    select
+        max(case when threshold_code = 'elderly_age' then threshold_value end) as elderly_age,
+        max(case when threshold_code = 'fulfilment_window_days' then threshold_value end)
+            as fulfilment_window_days,
+        max(case when threshold_code = 'fulfilment_min_contract_days' then threshold_value end)
+            as fulfilment_min_contract_days
+    from {{ ref('metric_thresholds') }}
+),
+
+district as (
+    select admdvs as district_code from {{ ref('int_district') }} where is_district_code
+),
+
+period_types as (
+    {{ metric_period_types() }}
+),
+
+contracts as (
+    select * from {{ ref('fct_fd_contracts') }}
+),
+
+contract_days as (
+    select sign_date as contract_day from contracts
+    union
+    select cast(updated_at as date) from contracts
+),
+
+periods as (
+    select distinct
+        period_types.period_type,
+        {{ period_start('period_types.period_type', 'contract_days.contract_day') }} as period_start
+    from contract_days
+    cross join period_types
+),
+
+periods_with_end as (
+    select
+        period_type,
+        period_start,
+        {{ period_end('period_type', 'period_start') }} as period_end
+    from periods
+),
+
+held as (
+    select
+        periods_with_end.period_type,
+        periods_with_end.period_start,
+        periods_with_end.period_end,
+        contracts.contract_id,
+        contracts.person_key,
+        contracts.township_code,
+        district.district_code,
+        case when {{ age_in_years('contracts.birth_date', 'periods_with_end.period_end') }}
+            >= thresholds.elderly_age then 1 else 0 end as is_elderly,
+        case when contracts.start_date <= {{ add_days('periods_with_end.period_end',
+            '-cast(thresholds.fulfilment_min_contract_days as integer)') }}
+            then 1 else 0 end as is_fulfilment_eligible
+    from periods_with_end
+    inner join contracts
+        on contracts.held_from <= periods_with_end.period_end
+        and contracts.held_to >= periods_with_end.period_end
+    cross join district
+    cross join thresholds
+),
+
+served as (
+    select distinct
+        held.period_type,
+        held.period_start,
+        held.contract_id
+    from held
+    inner join {{ ref('fct_fd_services') }} as services
+        on held.contract_id = services.contract_id
+    cross join thresholds
+    where held.is_fulfilment_eligible = 1
+        and services.service_date <= held.period_end
+        and services.service_date >= {{ add_days('held.period_end',
+            '1 - cast(thresholds.fulfilment_window_days as integer)') }}
+),
+
+held_flagged as (
+    select
+        held.*,
+        case when served.contract_id is not null then 1 else 0 end as is_fulfilled
+    from held
+    left join served
+        on held.period_type = served.period_type
+        and held.period_start = served.period_start
+        and held.contract_id = served.contract_id
+),
+
+held_scoped as (
+    {{ fan_out_scopes('held_flagged', ['district', 'township']) }}
+),
+
+held_counts as (
+    select
+        period_type,
+        period_start,
+        scope_type,
+        scope_code,
+        count(distinct person_key) as signed_persons,
+        count(distinct case when is_elderly = 1 then person_key end) as signed_elderly_persons,
+        sum(is_fulfilment_eligible) as eligible_contracts,
+        sum(is_fulfilled) as fulfilled_contracts
+    from held_scoped
+    group by period_type, period_start, scope_type, scope_code
+),
+
+population as (
+    select
+        population.population_year,
+        population.township_code,
+        sum(population.population) as population,
+        sum(case when population.age >= thresholds.elderly_age then population.population
+            else 0 end) as population_elderly
+    from {{ ref('stg_ref__population') }} as population
+    cross join thresholds
+    group by population.population_year, population.township_code
+),
+
+population_scoped as (
+    select population_year, 'district' as scope_type, district.district_code as scope_code,
+        sum(population) as population, sum(population_elderly) as population_elderly
+    from population
+    cross join district
+    group by population_year, district.district_code
+    union all
+    select population_year, 'township' as scope_type, township_code as scope_code,
+        population, population_elderly
+    from population
+),
+
+snapshot_rows as (
+    select
+        periods_with_end.period_type,
+        periods_with_end.period_start,
+        periods_with_end.period_end,
+        'district' as scope_type,
+        district.district_code as scope_code
+    from periods_with_end
+    cross join district
+    union all
+    select distinct period_type, period_start, period_end, 'township', township_code
+    from held
+    where township_code is not null
+),
+
+snapshots as (
+    select
+        snapshot_rows.*,
+        coalesce(held_counts.signed_persons, 0) as signed_persons,
+        coalesce(held_counts.signed_elderly_persons, 0) as signed_elderly_persons,
+        coalesce(held_counts.eligible_contracts, 0) as eligible_contracts,
+        coalesce(held_counts.fulfilled_contracts, 0) as fulfilled_contracts,
+        population_scoped.population,
+        population_scoped.population_elderly
+    from snapshot_rows
+    left join held_counts
+        on snapshot_rows.period_type = held_counts.period_type
+        and snapshot_rows.period_start = held_counts.period_start
+        and snapshot_rows.scope_type = held_counts.scope_type
+        and snapshot_rows.scope_code = held_counts.scope_code
+    left join population_scoped
+        on population_scoped.population_year = extract(year from snapshot_rows.period_end)
+        and snapshot_rows.scope_type = population_scoped.scope_type
+        and snapshot_rows.scope_code = population_scoped.scope_code
+),
+
+-- Outpatient encounters of people holding a contract on the encounter date; the township is
+-- that of the held contract that started last.
+contracted_visits as (
+    select
+        encounters.mdtrt_id,
+        encounters.encounter_date,
+        encounters.is_primary_inst,
+        contracts.township_code,
+        district.district_code
+    from {{ ref('fct_encounters') }} as encounters
+    inner join contracts
+        on encounters.person_key = contracts.person_key
+        and contracts.held_from <= encounters.encounter_date
+        and contracts.held_to >= encounters.encounter_date
+    cross join district
+    where encounters.encounter_class = 'outpatient'
+    qualify row_number() over (
+        partition by encounters.mdtrt_id
+        order by contracts.start_date desc, contracts.contract_id desc
+    ) = 1
+),
+
+contracted_visits_dated as (
+    select
+        period_types.period_type,
+        {{ period_start('period_types.period_type', 'contracted_visits.encounter_date') }}
+            as period_start,
+        contracted_visits.*
+    from contracted_visits
+    cross join period_types
+),
+
+contracted_visits_scoped as (
+    {{ fan_out_scopes('contracted_visits_dated', ['district', 'township']) }}
+),
+
+contracted_visit_counts as (
+    select
+        period_type,
+        period_start,
+        scope_type,
+        scope_code,
+        sum(case when is_primary_inst then 1 else 0 end) as primary_visits,
+        count(*) as visits
+    from contracted_visits_scoped
+    group by period_type, period_start, scope_type, scope_code
+)
+
+select
+    'fd_signing_rate' as metric_code, period_type, period_start, scope_type, scope_code,
+    cast(signed_persons as double) as numerator,
+    cast(population as double) as denominator,
+    {{ safe_ratio('signed_persons', 'population') }} as value
+from snapshots
+union all
+select
+    'fd_elderly_signing_rate', period_type, period_start, scope_type, scope_code,
+    cast(signed_elderly_persons as double),
+    cast(population_elderly as double),
+    {{ safe_ratio('signed_elderly_persons', 'population_elderly') }}
+from snapshots
+union all
+select
+    'fd_fulfilment_rate', period_type, period_start, scope_type, scope_code,
+    cast(fulfilled_contracts as double),
+    cast(eligible_contracts as double),
+    {{ safe_ratio('fulfilled_contracts', 'eligible_contracts') }}
+from snapshots
+union all
+select
+    'fd_contracted_primary_visit_share', period_type, period_start, scope_type, scope_code,
+    cast(primary_visits as double),
+    cast(visits as double),
+    {{ safe_ratio('primary_visits', 'visits') }}
+from contracted_visit_counts

@@ -1,0 +1,23 @@
+with source as (
+    select * from {{ source('phs', 'literacy_survey') }}
+),
+
+latest as (
+    select * from source
+    {{ latest_version_filter(['response_id']) }}
+)
+
+select
+    response_id,
+    survey_year,
+    township_code,
+    sex,
+    age,
+    score,
+    knowledge_score,
+    behaviour_score,
+    skill_score,
+    survey_date,
+    _delivery_date,
+    _loaded_at
+from latest

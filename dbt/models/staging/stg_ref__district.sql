@@ -1,0 +1,5 @@
+select
+    admdvs,
+    district_name,
+    _source_line
+from {{ source('ref', 'ref_district') }}
