@@ -29,6 +29,7 @@ from consortium_dw.ingest.landing import (
     day_folders,
     files_for_table,
     read_delivery,
+    sha256_file,
 )
 from consortium_dw.ingest.readers import FileRefused, read_delivered_file
 from consortium_dw.ingest.reference import load_reference, reference_loaded
@@ -152,8 +153,12 @@ def _collect_day(delivery: Delivery, table: Table, previous_sha, force: bool,
                 Reason.MANIFEST_MISMATCH, delivery.manifest_error)))
             continue
         entry = delivery.entries.get(name)
+        # Unchanged only if the bytes on disk still match: a file altered behind an unchanged
+        # manifest must be refused, not silently skipped.
         if (not force and len(own) == 1 and entry is not None and entry.sha256
-                and previous_sha == entry.sha256.lower()):
+                and previous_sha == entry.sha256.lower()
+                and (delivery.folder / name).is_file()
+                and sha256_file(delivery.folder / name) == previous_sha):
             skipped.append(FileOutcome(delivery.system, delivery.day, table.name, name,
                                        "unchanged", sha256=previous_sha))
             continue
