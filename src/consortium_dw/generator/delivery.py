@@ -1,0 +1,201 @@
+"""Writes deliveries: one folder per system per business day, files in the system's format and
+encoding, and `_manifest.json` with row counts and sha256.
+
+Rows arrive month by month with their delivery day; rows for a later month wait in memory until
+that month is written, so memory stays bounded by about one month of the district's rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from consortium_dw.contract import (
+    REF_ENCODING,
+    SYSTEM_FORMATS,
+    TABLES,
+    TABLES_BY_SYSTEM,
+    ColumnType,
+    Table,
+    file_name,
+)
+from consortium_dw.generator.dirty import DirtyState, dirty_file
+from consortium_dw.generator.formatting import render_frame
+
+DIRTIED_COLUMNS = ("system", "delivery_date", "table", "file", "source_line", "key", "reason")
+MONEY_TYPE = pa.decimal128(16, 2)
+ORPHAN_PREFIX = "S9"  # init_setl_id of reversals whose original the bureau never delivered
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    return pa.schema([(c.name, MONEY_TYPE if c.type is ColumnType.MONEY else pa.string())
+                      for c in table.columns])
+
+
+def cents_to_decimal(cents: np.ndarray) -> pa.Array:
+    """int64 cents -> DECIMAL(16,2) without a float or a Python object per value."""
+    cents = np.ascontiguousarray(cents, dtype=np.int64)
+    words = np.empty((len(cents), 2), dtype=np.int64)
+    words[:, 0] = cents
+    words[:, 1] = np.where(cents < 0, -1, 0)
+    return pa.Array.from_buffers(MONEY_TYPE, len(cents), [None, pa.py_buffer(words.tobytes())])
+
+
+def _money_text(cents: np.ndarray) -> np.ndarray:
+    from consortium_dw.generator.formatting import render_cents
+    return render_cents(cents)
+
+
+def encode_file(table: Table, frame: pd.DataFrame) -> tuple[bytes, str]:
+    """The bytes of one delivered file and the manifest's encoding value."""
+    fmt, encoding = SYSTEM_FORMATS[table.system]
+    columns = {}
+    for c in table.columns:
+        values = frame[c.name].to_numpy()
+        if c.type is ColumnType.MONEY:
+            columns[c.name] = (cents_to_decimal(values) if fmt == "parquet"
+                               else pa.array(_money_text(values), pa.string()))
+        else:
+            columns[c.name] = pa.array(values, pa.string(), from_pandas=True)
+    data = pa.table(columns, schema=arrow_schema(table) if fmt == "parquet" else None)
+    buffer = io.BytesIO()
+    if fmt == "parquet":
+        pq.write_table(data, buffer, compression="zstd")
+        return buffer.getvalue(), "binary"
+    pacsv.write_csv(data, buffer, pacsv.WriteOptions(quoting_style="needed"))
+    raw = buffer.getvalue()
+    if encoding in ("gb18030", "gbk"):
+        raw = raw.decode("utf-8").encode(encoding)
+    elif encoding == "utf-8-sig":
+        raw = b"\xef\xbb\xbf" + raw
+    return raw, encoding
+
+
+def write_manifest(folder: Path, system: str, day: str, entries: list[dict]) -> None:
+    manifest = {"system": system, "date": day, "files": entries}
+    (folder / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2)
+                                           + "\n", encoding="utf-8")
+
+
+class DeliveryWriter:
+    def __init__(self, landing: Path, start: dt.date, end: dt.date, seed: int, dirty_rate: float,
+                 dirty_log: Path, institution_prefix: str):
+        self.landing, self.start, self.end, self.seed = landing, start, end, seed
+        self.dirty_rate, self.institution_prefix = dirty_rate, institution_prefix
+        self.pending: dict[tuple[int, int], dict[str, list[pd.DataFrame]]] = defaultdict(
+            lambda: defaultdict(list))
+        self.rows: dict[str, int] = defaultdict(int)
+        self.files = 0
+        self.bytes = 0
+        self.dirty_state = DirtyState()
+        self._dirty_out = open(dirty_log, "w", encoding="utf-8", newline="")
+        self._dirty_csv = csv.writer(self._dirty_out, lineterminator="\n")
+        self._dirty_csv.writerow(DIRTIED_COLUMNS)
+        self.insurance_dirtied = False
+        self.stats = {"reversals": 0, "orphan_reversals": 0, "invalid_settlements": 0}
+        self.flushed: set[tuple[int, int]] = set()
+
+    def add(self, table_name: str, frame: pd.DataFrame, day) -> None:
+        """Queue rows for delivery on `day` (array of datetime64[D]); days outside the window
+        are not delivered (before: not yet onboarded; after: not yet happened)."""
+        if len(frame) == 0:
+            return
+        table = TABLES[table_name]
+        day = np.asarray(day).astype("datetime64[D]")
+        keep = (day >= np.datetime64(self.start)) & (day <= np.datetime64(self.end))
+        if not keep.all():
+            frame, day = frame[keep], day[keep]
+        if len(frame) == 0:
+            return
+        rendered = render_frame(table, frame.reset_index(drop=True))
+        rendered["_day"] = day
+        months = day.astype("datetime64[M]")
+        for month in np.unique(months):
+            ts = pd.Timestamp(month)
+            if (ts.year, ts.month) in self.flushed:
+                raise RuntimeError(f"{table_name}: rows for {ts:%Y-%m} after it was written")
+            part = rendered[months == month]
+            self.pending[(ts.year, ts.month)][table_name].append(part)
+
+    def flush_month(self, year: int, month: int) -> None:
+        self.flushed.add((year, month))
+        tables = self.pending.pop((year, month), {})
+        by_day: dict[tuple[str, np.datetime64], dict[str, pd.DataFrame]] = defaultdict(dict)
+        for table_name, parts in tables.items():
+            frame = pd.concat(parts, ignore_index=True)
+            table = TABLES[table_name]
+            for day, rows in frame.groupby("_day", sort=True):
+                by_day[(table.system, day)][table_name] = rows.drop(columns="_day")
+        for (system, day), frames in sorted(by_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            self._write_folder(system, pd.Timestamp(day).date(), frames)
+
+    def _write_folder(self, system: str, day: dt.date, frames: dict[str, pd.DataFrame]) -> None:
+        folder = self.landing / system / day.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        entries = []
+        for table in TABLES_BY_SYSTEM[system]:
+            if table.name not in frames:
+                continue
+            frame = frames[table.name]
+            # A key sent twice on one day (e.g. applied and accepted): only the last version.
+            frame = frame.drop_duplicates(list(table.key), keep="last").reset_index(drop=True)
+            if table.name == "settlements":
+                self._count_settlement_kinds(frame)
+            frame, dirtied = self._dirty(table, frame, day)
+            raw, encoding = encode_file(table, frame)
+            name = file_name(table)
+            (folder / name).write_bytes(raw)
+            entries.append({"name": name, "rows": len(frame),
+                            "sha256": hashlib.sha256(raw).hexdigest(), "encoding": encoding})
+            for line, key, reason in dirtied:
+                self._dirty_csv.writerow((system, day.isoformat(), table.name, name, line, key,
+                                          reason))
+            self.rows[table.name] += len(frame)
+            self.files += 1
+            self.bytes += len(raw)
+        write_manifest(folder, system, day.isoformat(), entries)
+
+    def _count_settlement_kinds(self, frame: pd.DataFrame) -> None:
+        reversal = frame["refd_setl_flag"].to_numpy(object) == "1"
+        orphan = reversal & frame["init_setl_id"].fillna("").str.startswith(ORPHAN_PREFIX)
+        self.stats["reversals"] += int(reversal.sum())
+        self.stats["orphan_reversals"] += int(orphan.sum())
+        self.stats["invalid_settlements"] += int((frame["vali_flag"] == "0").sum())
+
+    def _dirty(self, table: Table, frame: pd.DataFrame, day: dt.date):
+        if self.dirty_rate <= 0:
+            return frame, []
+        stream = zlib.crc32(f"{table.name}|{day.isoformat()}".encode())
+        rng = np.random.default_rng([self.seed, stream, 17])
+        n_dirty = int(rng.binomial(len(frame), self.dirty_rate))
+        # The Parquet delivery must show quarantine work too, even in a tiny district.
+        if table.system == "insurance" and not self.insurance_dirtied and len(frame) >= 5:
+            n_dirty = max(n_dirty, 1)
+        frame, dirtied = dirty_file(table, frame, day, n_dirty, rng, self.dirty_state,
+                                    self.institution_prefix)
+        if dirtied and table.system == "insurance":
+            self.insurance_dirtied = True
+        return frame, dirtied
+
+    def close(self) -> None:
+        for year, month in sorted(self.pending):
+            self.flush_month(year, month)
+        self._dirty_out.close()
+
+
+def write_ref(landing: Path, name: str, frame: pd.DataFrame) -> None:
+    folder = landing / "ref"
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(folder / f"{name}.csv", index=False, encoding=REF_ENCODING, lineterminator="\n")
