@@ -3,7 +3,7 @@
     python -m consortium_dw.explain --warehouse $DATA_DIR/warehouse.duckdb \\
         --metric in_district_rate --period 2025-03 --scope district
 
-Reads `marts.fct_metric_contributions` in the WAREHOUSE (the served file has no lineage): one
+Reads `explain.fct_metric_contributions` in the WAREHOUSE (the served file has no lineage): one
 row per metric × period × scope × role (numerator/denominator) × source row, built by dbt from
 the same intermediate models the metric uses (dbt/models/marts/explain/). Persons appear only as
 their pseudonymised key. PERIOD is `2025-03` (month), `2025-Q1` (quarter) or `2025` (year);
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-CONTRIBUTIONS = "marts.fct_metric_contributions"
+CONTRIBUTIONS = "explain.fct_metric_contributions"
 SCOPE_TYPES = ("district", "group", "institution", "township")
 ROLE_ZH = {"numerator": "分子", "denominator": "分母"}
 OUTPUT_COLUMNS = ("role", "row_key", "person_key", "contribution", "source_system",
@@ -103,9 +103,11 @@ def resolve_scope(con, text: str) -> Scope:
     return Scope(types[0], text)
 
 
-def _recount(rows: list[dict], role: str, aggregation: str) -> float:
+def recount(rows: list[dict], role: str) -> float:
+    """The role's figure as the metric computes it from these rows: a sum of contributions, or
+    a count of distinct keys (encounters, persons, contracts)."""
     mine = [r for r in rows if r["role"] == role]
-    if aggregation == "sum":
+    if any(r["aggregation"] == "sum" for r in mine):
         return float(sum(r["contribution"] or 0 for r in mine))
     return float(len({r["count_key"] for r in mine}))
 
@@ -115,10 +117,12 @@ def explain(warehouse: Path, metric_code: str, period_text: str, scope_text: str
     period = parse_period(period_text)
     con = _connect(warehouse)
     try:
-        for table in ("metric_values", "fct_metric_contributions"):
+        for schema, table in (("marts", "metric_values"), ("explain", "fct_metric_contributions")):
             if not con.execute("select count(*) from information_schema.tables where "
-                               "table_schema = 'marts' and table_name = ?", [table]).fetchone()[0]:
-                raise ExplainError(f"{warehouse} has no marts.{table}: run `make pipeline` first")
+                               "table_schema = ? and table_name = ?", [schema, table]
+                               ).fetchone()[0]:
+                raise ExplainError(f"{warehouse} has no {schema}.{table}: run `make pipeline` "
+                                   "first")
         covered = [r[0] for r in con.execute(
             f"select distinct metric_code from {CONTRIBUTIONS} order by 1").fetchall()]
         if metric_code not in covered:
@@ -147,10 +151,9 @@ def explain(warehouse: Path, metric_code: str, period_text: str, scope_text: str
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     finally:
         con.close()
-    aggregation = rows[0]["aggregation"] if rows else "count"
-    recount = {role: _recount(rows, role, aggregation) for role in ("numerator", "denominator")}
+    recounts = {role: recount(rows, role) for role in ("numerator", "denominator")}
     return Explanation(metric_code, published[0], period, scope, published[1], published[2],
-                       published[3], rows, recount)
+                       published[3], rows, recounts)
 
 
 def _short(value) -> str:
@@ -169,11 +172,11 @@ def print_explanation(result: Explanation, out=sys.stdout, limit: int | None = N
           f"denominator={_short(result.denominator)} value={_short(result.value)}", file=out)
     for role in ("numerator", "denominator"):
         published = result.numerator if role == "numerator" else result.denominator
-        recount = result.recount[role]
-        agree = published is not None and abs(recount - published) < 0.005
+        recounted = result.recount[role]
+        agree = published is not None and abs(recounted - published) < 0.005
         mark = "matches" if agree else "DIFFERS from"
         count = sum(1 for r in result.rows if r["role"] == role)
-        print(f"{role} ({ROLE_ZH[role]}): {count} source rows, recounted {_short(recount)} "
+        print(f"{role} ({ROLE_ZH[role]}): {count} source rows, recounted {_short(recounted)} "
               f"{mark} the published {_short(published)}", file=out)
     print(file=out)
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
