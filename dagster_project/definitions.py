@@ -12,10 +12,11 @@ from dagster import (
 )
 
 from dagster_project import jobs, resources, schedules, sensors
-from dagster_project.assets import ingest
+from dagster_project.assets import dbt, ingest
 
 ASSET_MODULES = [
     ingest,
+    dbt,
 ]
 
 

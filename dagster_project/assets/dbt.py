@@ -1,0 +1,83 @@
+"""The dbt project as Dagster assets: staging → intermediate → marts → metric_values.
+
+Sources map onto ingestion's raw assets (`["raw", "<table>"]`, `["raw", "ref_<name>"]`) through
+their `meta.dagster.asset_key`, so the graph reads extract → raw → staging → marts → metric as
+one lineage. Models are keyed `[<schema>, <model>]`, e.g. `["marts", "metric_values"]`.
+The manifest is (re)built with `dbt parse` at import when it is missing or older than the
+project's files, so a fresh checkout and an edited model both load without a manual step.
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from dagster_project.resources import WAREHOUSE_POOL, WarehouseResource
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+# dbt parse renders the profile, which reads DUCKDB_PATH; parsing never opens the file.
+PARSE_PLACEHOLDER_PATH = "parse-only.duckdb"
+
+
+def _project_files_mtime() -> float:
+    latest = 0.0
+    for folder in ("models", "macros", "seeds", "tests"):
+        for path in (DBT_PROJECT_DIR / folder).rglob("*"):
+            if path.is_file():
+                latest = max(latest, path.stat().st_mtime)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        latest = max(latest, (DBT_PROJECT_DIR / name).stat().st_mtime)
+    return latest
+
+
+def ensure_manifest() -> Path:
+    if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _project_files_mtime():
+        return MANIFEST
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env.setdefault("DUCKDB_PATH", PARSE_PLACEHOLDER_PATH)
+    result = subprocess.run(
+        [str(DBT_EXECUTABLE), "parse", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
+        env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0 or not MANIFEST.exists():
+        raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{result.stdout}\n"
+                           f"{result.stderr}")
+    return MANIFEST
+
+
+class ConsortiumDbtTranslator(DagsterDbtTranslator):
+    """Sources → ingestion's raw asset keys; models and seeds → [schema, name]."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            meta = dbt_resource_props.get("meta") or {}
+            configured = (meta.get("dagster") or {}).get("asset_key")
+            if configured:
+                return AssetKey(configured)
+            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return f"dbt_{dbt_resource_props['schema']}"
+
+
+@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=ConsortiumDbtTranslator(),
+            pool=WAREHOUSE_POOL, name="dbt_warehouse")
+def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource,
+                  warehouse: WarehouseResource):
+    """`dbt build`: models, seeds, data tests and unit tests, in DAG order."""
+    os.environ["DUCKDB_PATH"] = str(warehouse.database)
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+RESOURCES = {
+    "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
+                          dbt_executable=str(DBT_EXECUTABLE)),
+}
