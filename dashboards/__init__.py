@@ -1,0 +1,1 @@
+"""Superset for the consortium: configuration, assets as YAML, provisioning and serving."""
