@@ -58,12 +58,24 @@ def _money_text(cents: np.ndarray) -> np.ndarray:
     return render_cents(cents)
 
 
-def encode_file(table: Table, frame: pd.DataFrame) -> tuple[bytes, str]:
+def _keep_last_version(columns: dict, key: str) -> dict:
+    """A key sent twice on one day (e.g. applied and accepted): only its last version."""
+    keys = columns[key]
+    if len(keys) < 2:
+        return columns
+    _, first_from_end = np.unique(keys[::-1].astype(str), return_index=True)
+    if len(first_from_end) == len(keys):
+        return columns
+    keep = np.sort(len(keys) - 1 - first_from_end)
+    return {c: v[keep] for c, v in columns.items()}
+
+
+def encode_file(table: Table, frame: dict) -> tuple[bytes, str]:
     """The bytes of one delivered file and the manifest's encoding value."""
     fmt, encoding = SYSTEM_FORMATS[table.system]
     columns = {}
     for c in table.columns:
-        values = frame[c.name].to_numpy()
+        values = frame[c.name]
         if c.type is ColumnType.MONEY:
             columns[c.name] = (cents_to_decimal(values) if fmt == "parquet"
                                else pa.array(_money_text(values), pa.string()))
@@ -119,75 +131,88 @@ class DeliveryWriter:
             frame, day = frame[keep], day[keep]
         if len(frame) == 0:
             return
-        rendered = render_frame(table, frame.reset_index(drop=True))
-        rendered["_day"] = day
+        columns = render_frame(table, frame.reset_index(drop=True))
         months = day.astype("datetime64[M]")
         for month in np.unique(months):
             ts = pd.Timestamp(month)
             if (ts.year, ts.month) in self.flushed:
                 raise RuntimeError(f"{table_name}: rows for {ts:%Y-%m} after it was written")
-            part = rendered[months == month]
-            self.pending[(ts.year, ts.month)][table_name].append(part)
+            mask = months == month
+            part = {name: values[mask] for name, values in columns.items()}
+            self.pending[(ts.year, ts.month)][table_name].append((part, day[mask]))
 
     def flush_month(self, year: int, month: int) -> None:
         self.flushed.add((year, month))
         tables = self.pending.pop((year, month), {})
-        by_day: dict[tuple[str, np.datetime64], dict[str, pd.DataFrame]] = defaultdict(dict)
+        by_day: dict[tuple[np.datetime64, str], dict[str, dict]] = defaultdict(dict)
         for table_name, parts in tables.items():
-            frame = pd.concat(parts, ignore_index=True)
             table = TABLES[table_name]
-            for day, rows in frame.groupby("_day", sort=True):
-                by_day[(table.system, day)][table_name] = rows.drop(columns="_day")
-        for (system, day), frames in sorted(by_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            day = np.concatenate([d for _, d in parts])
+            columns = {c: np.concatenate([p[c] for p, _ in parts]) for c in table.column_names}
+            order = np.argsort(day, kind="stable")
+            day = day[order]
+            columns = {c: v[order] for c, v in columns.items()}
+            cuts = np.flatnonzero(day[1:] != day[:-1]) + 1
+            for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(day)], strict=True):
+                by_day[(day[lo], table.system)][table_name] = {c: v[lo:hi]
+                                                               for c, v in columns.items()}
+        for (day, system), frames in sorted(by_day.items()):
             self._write_folder(system, pd.Timestamp(day).date(), frames)
 
-    def _write_folder(self, system: str, day: dt.date, frames: dict[str, pd.DataFrame]) -> None:
+    def _write_folder(self, system: str, day: dt.date, frames: dict[str, dict]) -> None:
         folder = self.landing / system / day.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
         entries = []
         for table in TABLES_BY_SYSTEM[system]:
             if table.name not in frames:
                 continue
-            frame = frames[table.name]
-            # A key sent twice on one day (e.g. applied and accepted): only the last version.
-            frame = frame.drop_duplicates(list(table.key), keep="last").reset_index(drop=True)
+            columns = frames[table.name]
+            if len(table.key) == 1:
+                columns = _keep_last_version(columns, table.key[0])
             if table.name == "settlements":
-                self._count_settlement_kinds(frame)
-            frame, dirtied = self._dirty(table, frame, day)
-            raw, encoding = encode_file(table, frame)
+                self._count_settlement_kinds(columns)
+            columns, dirtied = self._dirty(table, columns, day)
+            raw, encoding = encode_file(table, columns)
             name = file_name(table)
             (folder / name).write_bytes(raw)
-            entries.append({"name": name, "rows": len(frame),
+            n_rows = len(columns[table.key[0]])
+            entries.append({"name": name, "rows": n_rows,
                             "sha256": hashlib.sha256(raw).hexdigest(), "encoding": encoding})
             for line, key, reason in dirtied:
                 self._dirty_csv.writerow((system, day.isoformat(), table.name, name, line, key,
                                           reason))
-            self.rows[table.name] += len(frame)
+            self.rows[table.name] += n_rows
             self.files += 1
             self.bytes += len(raw)
         write_manifest(folder, system, day.isoformat(), entries)
 
-    def _count_settlement_kinds(self, frame: pd.DataFrame) -> None:
-        reversal = frame["refd_setl_flag"].to_numpy(object) == "1"
-        orphan = reversal & frame["init_setl_id"].fillna("").str.startswith(ORPHAN_PREFIX)
+    def _count_settlement_kinds(self, columns: dict) -> None:
+        reversal = columns["refd_setl_flag"] == "1"
+        init = pd.Series(columns["init_setl_id"], dtype=object).fillna("")
+        orphan = reversal & init.str.startswith(ORPHAN_PREFIX).to_numpy(bool)
         self.stats["reversals"] += int(reversal.sum())
         self.stats["orphan_reversals"] += int(orphan.sum())
-        self.stats["invalid_settlements"] += int((frame["vali_flag"] == "0").sum())
+        self.stats["invalid_settlements"] += int((columns["vali_flag"] == "0").sum())
 
-    def _dirty(self, table: Table, frame: pd.DataFrame, day: dt.date):
+    def _dirty(self, table: Table, columns: dict, day: dt.date):
+        n = len(columns[table.key[0]])
         if self.dirty_rate <= 0:
-            return frame, []
+            return columns, []
         stream = zlib.crc32(f"{table.name}|{day.isoformat()}".encode())
         rng = np.random.default_rng([self.seed, stream, 17])
-        n_dirty = int(rng.binomial(len(frame), self.dirty_rate))
+        n_dirty = int(rng.binomial(n, self.dirty_rate))
         # The Parquet delivery must show quarantine work too, even in a tiny district.
-        if table.system == "insurance" and not self.insurance_dirtied and len(frame) >= 5:
+        if table.system == "insurance" and not self.insurance_dirtied and n >= 5:
             n_dirty = max(n_dirty, 1)
-        frame, dirtied = dirty_file(table, frame, day, n_dirty, rng, self.dirty_state,
-                                    self.institution_prefix)
+        if n_dirty == 0:
+            return columns, []
+        frame, dirtied = dirty_file(table, pd.DataFrame(columns), day, n_dirty, rng,
+                                    self.dirty_state, self.institution_prefix)
         if dirtied and table.system == "insurance":
             self.insurance_dirtied = True
-        return frame, dirtied
+        columns = {c: frame[c].to_numpy(np.int64 if c in columns and columns[c].dtype == np.int64
+                                        else object) for c in frame.columns}
+        return columns, dirtied
 
     def close(self) -> None:
         for year, month in sorted(self.pending):

@@ -65,7 +65,7 @@ def render_cents(cents, digits: int = 2, mask=None) -> np.ndarray:
     return text
 
 
-def render_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+def render_frame(table: Table, frame: pd.DataFrame) -> dict[str, np.ndarray]:
     """Every column as text (None for empty), except money kept as int64 cents."""
     out = {}
     for col in table.columns:
@@ -85,4 +85,4 @@ def render_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
             out[col.name] = render_fixed(values, 2)
         else:
             out[col.name] = _blank_to_none(np.asarray(values, dtype=object))
-    return pd.DataFrame(out)
+    return out
