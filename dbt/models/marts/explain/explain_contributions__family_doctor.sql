@@ -26,7 +26,7 @@ published_periods as (
         period_type,
         period_start,
         {{ period_end('period_type', 'period_start') }} as period_end
-    from {{ ref('metric_family_doctor') }}
+    from {{ ref('metric_values') }}
     where metric_code in ('fd_signing_rate', 'fd_elderly_signing_rate', 'fd_fulfilment_rate')
 ),
 

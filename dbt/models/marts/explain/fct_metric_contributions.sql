@@ -6,3 +6,7 @@
 select * from {{ ref('explain_contributions__settlements') }}
 union all
 select * from {{ ref('explain_contributions__family_doctor') }}
+union all
+select * from {{ ref('explain_contributions__institutions') }}
+union all
+select * from {{ ref('explain_contributions__public_health') }}
