@@ -1,0 +1,1 @@
+"""Asset checks: the Great Expectations gates (quality.py)."""
