@@ -56,6 +56,8 @@ DISALLOWED_SQL_FUNCTIONS = {
 FEATURE_FLAGS = {
     "DASHBOARD_NATIVE_FILTERS": True,
     "ENABLE_TEMPLATE_PROCESSING": False,
+    # Render every chart at once (the dashboard is small): screenshots and tests see them all.
+    "DASHBOARD_VIRTUALIZATION": False,
 }
 
 # Local, single-user-machine serving: no HTTPS redirects, no external CDN.
