@@ -12,13 +12,14 @@ from dagster import (
 )
 
 from dagster_project import jobs, resources, schedules, sensors
-from dagster_project.assets import dbt, ingest, publish
+from dagster_project.assets import dbt, ingest, publish, report
 from dagster_project.checks import quality
 
 ASSET_MODULES = [
     ingest,
     dbt,
     quality, publish,  # GX gates (blocking checks) and the atomic publish
+    report,  # the committee pack after each publish (never fails the run)
 ]
 
 
