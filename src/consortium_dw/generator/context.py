@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 
 from consortium_dw.generator.district import District
+from consortium_dw.generator.formatting import padded
 from consortium_dw.generator.scenario import Scenario
 
 
 def ids(prefix: str, start: int, n: int, width: int = 10) -> np.ndarray:
-    numbers = pd.Series(np.arange(start, start + n)).astype(str).str.zfill(width)
-    return (prefix + numbers).to_numpy(object)
+    return prefix + padded(np.arange(start, start + n), width)
 
 
 @dataclass

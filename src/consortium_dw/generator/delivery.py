@@ -206,12 +206,10 @@ class DeliveryWriter:
             n_dirty = max(n_dirty, 1)
         if n_dirty == 0:
             return columns, []
-        frame, dirtied = dirty_file(table, pd.DataFrame(columns), day, n_dirty, rng,
-                                    self.dirty_state, self.institution_prefix)
+        columns, dirtied = dirty_file(table, columns, day, n_dirty, rng, self.dirty_state,
+                                      self.institution_prefix)
         if dirtied and table.system == "insurance":
             self.insurance_dirtied = True
-        columns = {c: frame[c].to_numpy(np.int64 if c in columns and columns[c].dtype == np.int64
-                                        else object) for c in frame.columns}
         return columns, dirtied
 
     def close(self) -> None:

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from consortium_dw.contract import ColumnType, Pii, Reason, Table
 from consortium_dw.generator.identity import wrong_check_char
@@ -77,30 +76,30 @@ def _bad_date(rng, value: str) -> str:
     return form.format(y=y, m=m, d=d) + value[10:]
 
 
-def dirty_file(table: Table, frame: pd.DataFrame, day: dt.date, n_dirty: int,
+def dirty_file(table: Table, columns: dict[str, np.ndarray], day: dt.date, n_dirty: int,
                rng: np.random.Generator, state: DirtyState, institution_prefix: str
-               ) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
-    """Dirty `n_dirty` rows of one delivered file. Returns the file's rows (duplicates appended
-    at the end) and (source_line, key, reason) for each dirtied row."""
-    n = len(frame)
+               ) -> tuple[dict[str, np.ndarray], list[tuple[int, str, str]]]:
+    """Dirty `n_dirty` rows of one delivered file (columns: text arrays, money as int cents).
+    Returns the file's columns (duplicates appended at the end) and (source_line, key, reason)
+    for each dirtied row."""
+    n = len(columns[table.key[0]])
     if n_dirty <= 0 or n == 0:
-        return frame, []
+        return columns, []
     eligible = np.ones(n, dtype=bool)
     if table.name == "settlements":
-        eligible &= (frame["refd_setl_flag"].to_numpy(object) == "0")
-        eligible &= frame["medfee_sumamt"].to_numpy() > 0
+        eligible &= columns["refd_setl_flag"] == "0"
+        eligible &= columns["medfee_sumamt"] > 0
     candidates = np.flatnonzero(eligible)
     if len(candidates) == 0:
-        return frame, []
-    rows = rng.choice(candidates, size=min(n_dirty, len(candidates)), replace=False)
-    rows.sort()
+        return columns, []
+    rows = np.sort(rng.choice(candidates, size=min(n_dirty, len(candidates)), replace=False))
     kinds_here = applicable_kinds(table)
-    frame = frame.copy()
+    columns = {c: v.copy() for c, v in columns.items()}
     records, duplicates = [], []
     for row in rows:
         preferred = [k for k in state.unused if k in kinds_here]
         kind = preferred[0] if preferred else kinds_here[rng.integers(0, len(kinds_here))]
-        if not _apply(kind, table, frame, int(row), day, rng, institution_prefix):
+        if not _apply(kind, table, columns, int(row), day, rng, institution_prefix):
             continue
         if kind in state.unused:
             state.unused.remove(kind)
@@ -111,55 +110,54 @@ def dirty_file(table: Table, frame: pd.DataFrame, day: dt.date, n_dirty: int,
         else:
             records.append((int(row) + 1, kind))
     if duplicates:
-        frame = pd.concat([frame, frame.iloc[duplicates]], ignore_index=True)
+        columns = {c: np.concatenate([v, v[duplicates]]) for c, v in columns.items()}
         records += [(n + j + 1, Reason.DUPLICATE_ROW) for j in range(len(duplicates))]
-    keys = frame[list(table.key)].astype(object).fillna("")
     out = []
     for line, kind in records:
-        key = "|".join(str(v) for v in keys.iloc[line - 1].tolist())
+        key = "|".join("" if columns[k][line - 1] is None else str(columns[k][line - 1])
+                       for k in table.key)
         out.append((line, key, kind.value))
-    return frame, out
+    return columns, out
 
 
-def _apply(kind: Reason, table: Table, frame: pd.DataFrame, row: int, day: dt.date, rng,
+def _apply(kind: Reason, table: Table, columns: dict, row: int, day: dt.date, rng,
            institution_prefix: str) -> bool:
-    cols = [c for c in _columns(table, kind) if frame.at[row, c] is not None] \
-        if kind is not Reason.DUPLICATE_ROW else []
-    if kind is not Reason.DUPLICATE_ROW and not cols:
-        return False
-    col = cols[rng.integers(0, len(cols))] if cols else None
-    value = frame.at[row, col] if col else None
     if kind is Reason.DUPLICATE_ROW:
         return True
+    cols = [c for c in _columns(table, kind) if columns[c][row] is not None]
+    if not cols:
+        return False
+    col = cols[rng.integers(0, len(cols))]
+    value = columns[col][row]
     if kind is Reason.MISSING_REQUIRED:
-        frame.at[row, col] = None
+        columns[col][row] = None
     elif kind is Reason.MALFORMED_DATE:
-        frame.at[row, col] = _bad_date(rng, value)
+        columns[col][row] = _bad_date(rng, value)
     elif kind is Reason.MALFORMED_NUMBER:
-        frame.at[row, col] = BAD_NUMBERS[rng.integers(0, len(BAD_NUMBERS))]
+        columns[col][row] = BAD_NUMBERS[rng.integers(0, len(BAD_NUMBERS))]
     elif kind is Reason.INVALID_CODE:
         column = table.column(col)
-        frame.at[row, col] = next(v for v in ("未知", "9", "X") if v not in column.codes)
+        columns[col][row] = next(v for v in ("未知", "9", "X") if v not in column.codes)
     elif kind is Reason.BAD_ID_CHECKSUM:
         if len(value) != 18:
             return False
-        frame.at[row, col] = wrong_check_char(value)
+        columns[col][row] = wrong_check_char(value)
     elif kind is Reason.UNKNOWN_INSTITUTION:
-        frame.at[row, col] = (f"{value[0]}{institution_prefix}{UNKNOWN_INSTITUTION_SUFFIX}"
-                              f"{rng.integers(0, 1000):03d}")
+        columns[col][row] = (f"{value[0]}{institution_prefix}{UNKNOWN_INSTITUTION_SUFFIX}"
+                             f"{rng.integers(0, 1000):03d}")
     elif kind is Reason.NEGATIVE_AMOUNT:
         money = _columns(table, kind)
-        amounts = np.array([frame.at[row, m] for m in money], dtype=np.int64)
+        amounts = np.array([columns[m][row] for m in money], dtype=np.int64)
         if (amounts < 0).any() or not (amounts > 0).any():
             return False
         if table.name == "settlements":  # negate the whole settlement: the sums still add up
             for m in money:
-                frame.at[row, m] = -int(frame.at[row, m])
+                columns[m][row] = -columns[m][row]
         else:
-            frame.at[row, col] = -abs(int(value)) if int(value) != 0 else -100
+            columns[col][row] = -abs(int(value)) if int(value) != 0 else -100
     elif kind is Reason.AMOUNT_INVARIANT:
-        frame.at[row, col] = int(value) + 100
+        columns[col][row] = int(value) + 100
     elif kind is Reason.FUTURE_TIME:
         later = day + dt.timedelta(days=int(rng.integers(2, 40)))
-        frame.at[row, col] = later.isoformat() + value[10:]
+        columns[col][row] = later.isoformat() + value[10:]
     return True

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from consortium_dw.generator import catalog, identity
+from consortium_dw.generator.formatting import padded
 from consortium_dw.generator.scenario import Scenario
 
 URBAN_NAMES = ("城东街道", "城西街道", "城南街道", "城北街道", "新区街道", "滨河街道", "园区街道",
@@ -137,7 +138,7 @@ def build_people(scn: Scenario, rng: np.random.Generator, n: int, townships: pd.
     employee = (ages >= 18) & (rng.random(n) < scn.district["employee_insured_share"] / 0.8)
     people["insutype"] = np.where(employee, "310", "390")
     people["psn_no"] = (pd.Series(insu_admdvs, dtype=object).to_numpy(object) + "00"
-                        + pd.Series(people["person"]).astype(str).str.zfill(12).to_numpy(object))
+                        + padded(people["person"].to_numpy(), 12))
     # Heterogeneous use of care: a gamma frailty with mean 1.
     people["propensity"] = rng.gamma(0.9, 1 / 0.9, n)
     if townships is not None:

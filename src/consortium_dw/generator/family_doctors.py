@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from consortium_dw.generator.context import Context, ids
+from consortium_dw.generator.formatting import padded
 from consortium_dw.generator.timing import DAY, SECOND, at_time, random_days
 
 SERVICE_TYPES = np.array(["随访", "体检", "健康教育", "预约转诊", "上门服务", "用药指导"], dtype=object)
@@ -156,7 +157,7 @@ def services(ctx: Context, rng: np.random.Generator, params: dict, contracts: pd
         "service_id": ids("FW", ctx.counters.take("service", n), n, 12),
         "contract_id": c["contract_id"].to_numpy(object)[rows], "inst_code": inst,
         "doctor_id": pd.Series(inst).str.slice(-5).to_numpy(object) + "D"
-        + pd.Series(rng.integers(1, 31, n)).astype(str).str.zfill(3).to_numpy(object),
+        + padded(rng.integers(1, 31, n), 3),
         "service_date": day,
         "service_type": SERVICE_TYPES[rng.choice(len(SERVICE_TYPES), n,
                                                  p=SERVICE_WEIGHTS / SERVICE_WEIGHTS.sum())],

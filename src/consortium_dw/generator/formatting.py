@@ -12,6 +12,14 @@ import pandas as pd
 from consortium_dw.contract import ColumnType, Table
 
 
+def padded(numbers, width: int) -> np.ndarray:
+    """Non-negative integers as zero-padded text (object array), without a Python call per
+    value: render 10**width + k and drop the leading 1."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    text = (numbers + 10**width).astype(f"U{width + 1}")
+    return np.strings.slice(text, 1, width + 1).astype(object)
+
+
 def _blank_to_none(values: np.ndarray) -> np.ndarray:
     out = np.array(values, dtype=object)
     out[pd.isna(out) | (out == "")] = None
@@ -40,7 +48,7 @@ def render_ints(values) -> np.ndarray:
     if series.dtype == object:
         return _blank_to_none(series.to_numpy(object))
     mask = series.isna().to_numpy()
-    text = np.array(series.fillna(0).astype(np.int64).astype(str), dtype=object)
+    text = series.fillna(0).to_numpy(np.int64).astype(str).astype(object)
     text[mask] = None
     return text
 
@@ -57,8 +65,8 @@ def render_cents(cents, digits: int = 2, mask=None) -> np.ndarray:
     cents = np.asarray(cents, dtype=np.int64)
     sign = np.where(cents < 0, "-", "").astype(object)
     magnitude = np.abs(cents)
-    whole = np.array(pd.Series(magnitude // 10**digits).astype(str), dtype=object)
-    frac = np.array(pd.Series(magnitude % 10**digits).astype(str).str.zfill(digits), dtype=object)
+    whole = (magnitude // 10**digits).astype(str).astype(object)
+    frac = padded(magnitude % 10**digits, digits)
     text = np.array(sign + whole + "." + frac, dtype=object)
     if mask is not None:
         text[mask] = None

@@ -3,11 +3,13 @@ deliveries, then the side files beside the landing folder."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +56,21 @@ def generate(size: str, seed: int, landing, dirty_log=None, progress: bool | Non
              **overrides) -> dict:
     """Write a synthetic district's deliveries to `landing` (replacing a previous landing
     folder there) and its side files beside it; return what generated.json holds."""
+    with object_strings():
+        return _generate(size, seed, landing, dirty_log, progress, **overrides)
+
+
+@contextlib.contextmanager
+def object_strings():
+    """Plain object strings inside the generator: pandas 3's Arrow-backed default costs a
+    conversion on every frame built from numpy text, which dominates the run time."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pd.option_context("future.infer_string", False):
+            yield
+
+
+def _generate(size: str, seed: int, landing, dirty_log, progress, **overrides) -> dict:
     started = time.perf_counter()
     scn = load_scenario(size, seed, **overrides)
     landing = Path(landing)

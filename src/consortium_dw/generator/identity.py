@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from consortium_dw.contract import ID_CHECK_CHARS, ID_WEIGHTS
+from consortium_dw.generator.formatting import padded
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN_CHARS = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建华文辉力永海鹏宇浩凯健俊帆帅旭宁晨欣怡雪梅琳慧颖婷佳悦子涵博文轩雨泽梓萱思远")
@@ -36,7 +37,7 @@ def identity_numbers(rng: np.random.Generator, admdvs: np.ndarray, birth_dates: 
         raise ValueError("too many people born on one day in one region for GB 11643 order codes")
     births = pd.to_datetime(birth_dates).strftime("%Y%m%d").to_numpy(dtype=object)
     first17 = (pd.Series(admdvs, dtype=object) + births
-               + pd.Series(order_code).astype(str).str.zfill(3).to_numpy(dtype=object))
+               + padded(order_code, 3))
     first17 = first17.to_numpy(dtype=object)
     return (first17 + check_chars(first17)).astype(object)
 
@@ -59,5 +60,5 @@ def phones(rng: np.random.Generator, n: int) -> np.ndarray:
     prefixes = np.array(["130", "131", "132", "135", "136", "137", "138", "139", "150", "151",
                          "152", "155", "158", "159", "176", "177", "180", "186", "187", "189"],
                         dtype=object)
-    tail = pd.Series(rng.integers(0, 100_000_000, n)).astype(str).str.zfill(8).to_numpy(object)
+    tail = padded(rng.integers(0, 100_000_000, n), 8)
     return prefixes[rng.integers(0, len(prefixes), n)] + tail

@@ -11,6 +11,7 @@ from consortium_dw.generator import catalog
 from consortium_dw.generator import settlements as st
 from consortium_dw.generator.context import Context, ids
 from consortium_dw.generator.district import UNLISTED_REFERRAL_TARGETS
+from consortium_dw.generator.formatting import padded
 from consortium_dw.generator.outpatient import age_factor, lognormal_cents
 from consortium_dw.generator.referrals import deliver_referrals
 from consortium_dw.generator.timing import DAY, SECOND, any_seconds, at_time, day_of, random_days
@@ -110,7 +111,7 @@ def _deliver_admissions(ctx, rng, writer, his, person, inst, admit_time, dischar
     referred_from = np.where(source[his] == "转入", ctx.inst_code[ctx.centre_of[p]], None)
     base = pd.DataFrame({
         "admission_id": admission_id[his], "inst_code": ctx.inst_code[i],
-        "patient_id": code_tail + pd.Series(p).astype(str).str.zfill(9).to_numpy(object),
+        "patient_id": code_tail + padded(p, 9),
         "id_card_no": ctx.id_card[p], "patient_name": ctx.name[p], "sex": ctx.sex[p],
         "birth_date": ctx.birth[p], "admit_time": admit_time[his],
         "dept_code": dept_code, "dept_name": dept_name, "admit_source": source[his],

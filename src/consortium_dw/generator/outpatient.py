@@ -8,8 +8,15 @@ import pandas as pd
 
 from consortium_dw.generator import catalog
 from consortium_dw.generator.context import Context, ids
-from consortium_dw.generator.timing import SECOND, any_seconds, at_time, day_of, office_seconds, \
-    random_days
+from consortium_dw.generator.formatting import padded
+from consortium_dw.generator.timing import (
+    SECOND,
+    any_seconds,
+    at_time,
+    day_of,
+    office_seconds,
+    random_days,
+)
 
 # Mean cost per visit (yuan) by money level class: primary, 二级, 三级, out of district.
 OUTPATIENT_MEAN_FEE = (75.0, 265.0, 430.0, 520.0)
@@ -154,14 +161,13 @@ def _deliver_visits(ctx, rng, params, writer, his, person, inst, visit_time, eme
     code_tail = pd.Series(ctx.inst_code[i]).str.slice(-5).to_numpy(object)
     frame = pd.DataFrame({
         "visit_id": visit_ids, "inst_code": ctx.inst_code[i],
-        "patient_id": code_tail + pd.Series(p).astype(str).str.zfill(9).to_numpy(object),
+        "patient_id": code_tail + padded(p, 9),
         "id_card_no": ctx.id_card[p], "patient_name": ctx.name[p], "sex": ctx.sex[p],
         "birth_date": ctx.birth[p],
         "phone": np.where(rng.random(n) < 0.9, ctx.phone[p], None),
         "visit_time": visit_time[his], "dept_code": dept_code, "dept_name": dept_name,
         "visit_type": np.where(em, "急诊", "门诊"),
-        "doctor_id": code_tail + "D" + pd.Series(rng.integers(1, 31, n)).astype(str)
-        .str.zfill(3).to_numpy(object),
+        "doctor_id": code_tail + "D" + padded(rng.integers(1, 31, n), 3),
         "booking_channel": channel, "mdtrt_id": mdtrt[his], "total_fee": fee[his],
         "status": np.where(cancelled[his], "退号", "正常"),
     })

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from consortium_dw.contract import SYSTEM_FORMATS, TABLES, ColumnType
 from consortium_dw.generator.delivery import DIRTIED_COLUMNS, encode_file, write_manifest
-from consortium_dw.generator.generate import side_files
+from consortium_dw.generator.generate import object_strings, side_files
 
 # The column a correction changes in each table: one that no validation rule depends on.
 CORRECTED_COLUMN = {
@@ -67,6 +67,11 @@ def _changed_value(table_name: str, column: str, value):
 
 
 def resend_day(landing, system: str, day, seed: int = 0) -> dict:
+    with object_strings():
+        return _resend_day(landing, system, day, seed)
+
+
+def _resend_day(landing, system: str, day, seed: int = 0) -> dict:
     """Rewrite landing/<system>/<day>/ as a corrected delivery and return what changed:
     {"folder", "file", "table", "changed": {"key", "column", "old", "new"}, "dropped": {"key"},
     "rows_before", "rows_after"}. The dirtied-rows side file is updated to the new lines."""
