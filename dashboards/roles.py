@@ -2,7 +2,8 @@
 
 - committee: reads dashboards and the charts on them, nothing else (Gamma without any write,
   explore or data-browsing permission, plus access to the bundle's datasets).
-- analyst: committee, plus SQL Lab and explore, on the serving database's `marts` schema only.
+- analyst: Superset's Gamma (dashboards, explore, own charts) plus SQL Lab, on the serving
+  database's `marts` schema only.
   The connection itself is read-only with DuckDB's external access off (databases/serving.yaml),
   so SQL Lab can neither write nor reach other files.
 """
@@ -27,15 +28,16 @@ COMMITTEE_DROPPED_MENUS = {
     "Action Log", "Charts", "Data", "Databases", "Datasets", "Plugins", "Tags", "Tasks",
     "Themes",
 }
+# Views a committee member has no use for: chart building, databases, saved queries.
+COMMITTEE_DROPPED_VIEWS = {
+    "Explore", "ExploreFormDataRestApi", "ExplorePermalinkRestApi", "Database", "SavedQuery",
+    "SQLLab", "DynamicPlugin", "AdvancedDataType",
+}
 # What committee members still write: their own filter state and permalinks while viewing.
 COMMITTEE_KEPT_WRITES = {
     ("can_write", "DashboardFilterStateRestApi"), ("can_write", "DashboardPermalinkRestApi"),
-    ("can_write", "ExploreFormDataRestApi"), ("can_write", "CurrentUserRestApi"),
+    ("can_write", "CurrentUserRestApi"),
 }
-ANALYST_EXTRA_FROM_GAMMA = {"can_explore", "can_csv", "can_external_metadata",
-                            "can_external_metadata_by_name", "can_fetch_datasource_metadata",
-                            "can_drill", "can_view_query", "can_view_chart_as_table",
-                            "can_samples", "can_get_drill_info"}
 
 
 def _committee_keeps(permission_name: str, view_name: str) -> bool:
@@ -43,7 +45,7 @@ def _committee_keeps(permission_name: str, view_name: str) -> bool:
         return True
     if permission_name == "menu_access":
         return view_name not in COMMITTEE_DROPPED_MENUS
-    if "UserRegistrations" in view_name:
+    if "UserRegistrations" in view_name or view_name in COMMITTEE_DROPPED_VIEWS:
         return False
     return permission_name not in COMMITTEE_DROPPED_PERMISSIONS
 
@@ -54,7 +56,8 @@ def _replace_permissions(role, permissions: Iterable) -> None:
 
 def sync_roles(datasets) -> None:
     """(Re)build both roles from scratch, so a re-run converges on the same permissions."""
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
 
     gamma = sm.find_role("Gamma")
     sql_lab = sm.find_role("sql_lab")
@@ -75,8 +78,8 @@ def sync_roles(datasets) -> None:
 
     analyst = sm.add_role(ANALYST)
     _replace_permissions(analyst, [
-        *committee.permissions,
-        *(p for p in gamma.permissions if p.permission.name in ANALYST_EXTRA_FROM_GAMMA),
+        *(p for p in gamma.permissions if "UserRegistrations" not in p.view_menu.name),
+        *dataset_access,
         *sql_lab.permissions,
         *marts_access,
     ])
@@ -85,7 +88,8 @@ def sync_roles(datasets) -> None:
 
 def ensure_user(username: str, password: str, role_name: str, first_name: str) -> None:
     """Create the user, or reset its password and role (the secret file is the truth)."""
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
 
     role = sm.find_role(role_name)
     user = sm.find_user(username=username)

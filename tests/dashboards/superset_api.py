@@ -35,6 +35,6 @@ class SupersetSession:
     def run_sql(self, database_id: int, sql: str) -> requests.Response:
         return self.post("/api/v1/sqllab/execute/", {
             "database_id": database_id, "sql": sql, "schema": "marts", "runAsync": False,
-            "json": True, "queryLimit": 100, "select_as_cta": False, "tab": "test",
+            "queryLimit": 100, "select_as_cta": False, "tab": "test",
             "client_id": "", "sql_editor_id": "test",
         })
