@@ -36,6 +36,9 @@ class MetricDefinition:
     better_direction: str
     target: float | None
     target_op: str | None
+    # `value`: the target applies to the value; `yoy_change`: to the change on a year earlier.
+    target_basis: str = "value"
+    sort_order: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,7 @@ class Laggard:
     scope_code: str
     scope_name: str
     value: float | None
-    target: float | None
-    target_op: str | None
+    yoy_change: float | None
     gap: float
 
 
@@ -119,16 +121,28 @@ def _table_exists(con, schema: str, table: str) -> bool:
         [schema, table]).fetchone()[0])
 
 
+def _columns(con, schema: str, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? "
+        "and table_name = ?", [schema, table]).fetchall()}
+
+
 def _definitions(con) -> list[MetricDefinition]:
-    rows = _rows(con, """
+    # target_basis and sort_order are optional: older served files do not have them.
+    optional = _columns(con, "marts", "dim_metric")
+    basis = "target_basis" if "target_basis" in optional else "'value'"
+    sort = "sort_order" if "sort_order" in optional else "null"
+    rows = _rows(con, f"""
         select metric_code, metric_name_zh, metric_name_en, definition_zh, theme_zh,
-               is_headline, unit, better_direction, target, target_op
+               is_headline, unit, better_direction, target, target_op,
+               {basis} as target_basis, {sort} as sort_order
         from marts.dim_metric""")
     defs = [MetricDefinition(r["metric_code"], r["metric_name_zh"], r["metric_name_en"] or "",
                              r["definition_zh"] or "", r["theme_zh"] or "其他",
                              bool(r["is_headline"]), r["unit"] or "rate",
                              r["better_direction"] or "none",
-                             None if r["target"] is None else float(r["target"]), r["target_op"])
+                             None if r["target"] is None else float(r["target"]), r["target_op"],
+                             r["target_basis"] or "value", r["sort_order"])
             for r in rows]
 
     def order(d: MetricDefinition):
@@ -136,7 +150,8 @@ def _definitions(con) -> list[MetricDefinition]:
                          else len(HEADLINE_ORDER))
         theme_rank = (THEME_ORDER.index(d.theme_zh) if d.theme_zh in THEME_ORDER
                       else len(THEME_ORDER))
-        return (not d.is_headline, headline_rank, theme_rank, d.code)
+        sort_rank = d.sort_order if d.sort_order is not None else 10**6
+        return (not d.is_headline, headline_rank, theme_rank, sort_rank, d.code)
 
     return sorted(defs, key=order)
 
@@ -195,17 +210,22 @@ def _scope_names(con) -> dict[tuple[str, str], str]:
 def _laggards(con, definitions: dict[str, MetricDefinition], month: date
               ) -> tuple[list[Laggard], int]:
     rows = _rows(con, f"""
-        select metric_code, scope_type, scope_code, value, target, target_op,
-               abs(value - target) as gap
+        select metric_code, scope_type, scope_code, value, yoy_change
         from marts.metric_values
         where period_type = 'month' and period_start = ? and meets_target = false
           and scope_type in {LAGGARD_SCOPES}""", [month])
     names = _scope_names(con)
     order = {code: i for i, code in enumerate(definitions)}
-    laggards = [Laggard(definitions[r["metric_code"]], r["scope_type"], r["scope_code"],
-                        names.get((r["scope_type"], r["scope_code"]), r["scope_code"]),
-                        r["value"], r["target"], r["target_op"], float(r["gap"]))
-                for r in rows if r["metric_code"] in definitions]
+    laggards = []
+    for r in rows:
+        metric = definitions.get(r["metric_code"])
+        if metric is None or metric.target is None:
+            continue
+        measured = r["yoy_change"] if metric.target_basis == "yoy_change" else r["value"]
+        gap = abs(measured - metric.target) if measured is not None else 0.0
+        laggards.append(Laggard(metric, r["scope_type"], r["scope_code"],
+                                names.get((r["scope_type"], r["scope_code"]), r["scope_code"]),
+                                r["value"], r["yoy_change"], gap))
     laggards.sort(key=lambda lag: (order[lag.metric.code], -lag.gap, lag.scope_code))
     return laggards[:LAGGARD_LIMIT], max(0, len(laggards) - LAGGARD_LIMIT)
 

@@ -22,10 +22,14 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:,.1f}{UNIT_SUFFIX_ZH.get(unit, '')}"
 
 
-def format_target(target: float | None, target_op: str | None, unit: str) -> str:
+def format_target(target: float | None, target_op: str | None, unit: str,
+                  basis: str = "value") -> str:
     if target is None or target_op is None:
         return MISSING
-    return f"{TARGET_OP_ZH.get(target_op, target_op)} {format_value(target, unit)}"
+    op = TARGET_OP_ZH.get(target_op, target_op)
+    if basis == "yoy_change":
+        return f"同比 {op} {format_yoy(target, unit)}"
+    return f"{op} {format_value(target, unit)}"
 
 
 def format_yoy(yoy_change: float | None, unit: str) -> str:

@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime
 from html import escape
 
 from consortium_dw.report.charts import BAD, GOOD, bar_chart, trend_chart
-from consortium_dw.report.data import CommitteePack, Headline, MetricReading
+from consortium_dw.report.data import (
+    CommitteePack,
+    Headline,
+    Laggard,
+    MetricDefinition,
+    MetricReading,
+)
 from consortium_dw.report.formatting import (
     MISSING,
     format_count,
@@ -47,6 +53,10 @@ section { page-break-inside: auto; }
 """
 
 
+def _target(metric: MetricDefinition) -> str:
+    return format_target(metric.target, metric.target_op, metric.unit, metric.target_basis)
+
+
 def _month_zh(month: date) -> str:
     return f"{month.year}年{month.month}月"
 
@@ -76,13 +86,14 @@ def _headline_card(headline: Headline, month: date) -> str:
         shown = _period_zh(r.period_type, r.period_start)
         period_note = f'<div class="sub">本月无月度值，显示{shown}</div>'
     chart = trend_chart([(p.period_start, p.value) for p in headline.trend],
-                        r.period_type or "month", m.unit, m.target)
+                        r.period_type or "month", m.unit,
+                        m.target if m.target_basis == "value" else None)
     return f"""
 <div class="card">
   <div class="name">{escape(m.name_zh)}</div>
   <div class="value {_status_class(r)}">{escape(format_value(r.value, m.unit))}</div>
   {period_note}
-  <div class="sub">目标 {escape(format_target(m.target, m.target_op, m.unit))} · {status}
+  <div class="sub">目标 {escape(_target(m))} · {status}
     · 同比 {escape(format_yoy(r.yoy_change, m.unit))}</div>
   {chart}
 </div>"""
@@ -103,12 +114,20 @@ def _supporting_table(readings: tuple[MetricReading, ...]) -> str:
             f"<tr><td>{escape(m.name_zh)}</td>"
             f'<td class="num {_status_class(r)}">{escape(format_value(r.value, m.unit))}</td>'
             f'<td class="num">{escape(ratio)}</td>'
-            f'<td class="num">{escape(format_target(m.target, m.target_op, m.unit))}</td>'
+            f'<td class="num">{escape(_target(m))}</td>'
             f"<td>{meets_target_zh(r.meets_target, m.target is not None)}</td>"
             f'<td class="num">{escape(format_yoy(r.yoy_change, m.unit))}</td>'
             f"<td>{escape(_period_zh(r.period_type, r.period_start))}</td></tr>")
     return ("<table><tr><th>指标</th><th>数值</th><th>分子 / 分母</th><th>目标</th>"
             "<th>达标</th><th>同比</th><th>统计期</th></tr>" + "".join(rows) + "</table>")
+
+
+def _laggard_target(lag: Laggard) -> str:
+    m = lag.metric
+    target = _target(m)
+    if m.target_basis == "yoy_change":
+        return f"{target}（实际 {format_yoy(lag.yoy_change, m.unit)}）"
+    return target
 
 
 def _laggard_table(pack: CommitteePack) -> str:
@@ -119,7 +138,7 @@ def _laggard_table(pack: CommitteePack) -> str:
         f"<td>{SCOPE_TYPE_ZH.get(lag.scope_type, lag.scope_type)}</td>"
         f"<td>{escape(lag.scope_name)}</td>"
         f'<td class="num bad">{escape(format_value(lag.value, lag.metric.unit))}</td>'
-        f'<td class="num">{escape(format_target(lag.target, lag.target_op, lag.metric.unit))}</td>'
+        f'<td class="num">{escape(_laggard_target(lag))}</td>'
         f'<td class="num">{escape(format_gap(lag.gap, lag.metric.unit))}</td></tr>'
         for lag in pack.laggards)
     more = ""
@@ -160,7 +179,7 @@ def _definitions_table(pack: CommitteePack) -> str:
     rows = "".join(
         f"<tr><td>{escape(d.name_zh)}<br><span class='sub'>{escape(d.code)}</span></td>"
         f"<td>{escape(d.definition_zh)}</td>"
-        f'<td class="num">{escape(format_target(d.target, d.target_op, d.unit))}</td>'
+        f'<td class="num">{escape(_target(d))}</td>'
         f"<td>{DIRECTION_ZH.get(d.better_direction, d.better_direction)}</td></tr>"
         for d in pack.definitions)
     return ("<table><tr><th>指标</th><th>口径</th><th>目标</th><th>方向</th></tr>"
