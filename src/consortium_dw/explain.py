@@ -156,6 +156,50 @@ def explain(warehouse: Path, metric_code: str, period_text: str, scope_text: str
                        published[3], rows, recounts)
 
 
+# Every published numerator and denominator of a covered metric, recomputed from the
+# contributions the way the metric aggregates them; a row here is a disagreement.
+MISMATCHES_SQL = f"""
+with recounted as (
+    select metric_code, period_type, period_start, scope_type, scope_code, role,
+           case when bool_or(aggregation = 'sum') then sum(contribution)
+                else count(distinct count_key) end as recounted,
+           count(*) as source_rows
+    from {CONTRIBUTIONS}
+    group by metric_code, period_type, period_start, scope_type, scope_code, role
+),
+published as (
+    select m.metric_code, m.period_type, m.period_start, m.scope_type, m.scope_code, r.role,
+           case r.role when 'numerator' then m.numerator else m.denominator end as published
+    from marts.metric_values as m
+    cross join (select 'numerator' as role union all select 'denominator' as role) as r
+    where m.metric_code in (select distinct metric_code from {CONTRIBUTIONS})
+)
+select p.metric_code, p.period_type, p.period_start, p.scope_type, p.scope_code, p.role,
+       p.published, coalesce(r.recounted, 0) as recounted
+from published as p
+left join recounted as r
+    on p.metric_code = r.metric_code and p.period_type = r.period_type
+    and p.period_start = r.period_start and p.scope_type = r.scope_type
+    and p.scope_code = r.scope_code and p.role = r.role
+where p.published is not null
+  and abs(p.published - coalesce(r.recounted, 0)) > 1e-6 * greatest(1, abs(p.published))
+order by 1, 2, 3, 4, 5, 6
+"""
+
+
+def verify(warehouse: Path) -> tuple[list[str], list[tuple]]:
+    """(covered metric codes, mismatches): every published numerator and denominator of every
+    covered metric, in every period and scope, against its recount from the source rows."""
+    con = _connect(warehouse)
+    try:
+        covered = [r[0] for r in con.execute(
+            f"select distinct metric_code from {CONTRIBUTIONS} order by 1").fetchall()]
+        mismatches = con.execute(MISMATCHES_SQL).fetchall()
+    finally:
+        con.close()
+    return covered, mismatches
+
+
 def _short(value) -> str:
     if value is None:
         return ""
@@ -194,13 +238,20 @@ def main(argv: list[str] | None = None) -> int:
                                                  "metric value.")
     parser.add_argument("--warehouse", required=True, type=Path,
                         help="$DATA_DIR/warehouse.duckdb (not the served file)")
-    parser.add_argument("--metric", required=True, help="metric code, e.g. in_district_rate")
-    parser.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
+    parser.add_argument("--metric", help="metric code, e.g. in_district_rate")
+    parser.add_argument("--period", help="YYYY-MM, YYYY-Qn or YYYY")
     parser.add_argument("--scope", default="district",
                         help="district | <scope_type>:<code> | <code>")
     parser.add_argument("--limit", type=int, default=200,
                         help="rows to print (0 = all; default 200)")
+    parser.add_argument("--verify", action="store_true",
+                        help="instead: recount every published value of every covered metric "
+                             "from its source rows; exit 1 on any disagreement")
     args = parser.parse_args(argv)
+    if args.verify:
+        return _main_verify(args.warehouse)
+    if not (args.metric and args.period):
+        parser.error("--metric and --period are required (or --verify)")
     try:
         result = explain(args.warehouse, args.metric, args.period, args.scope)
     except ExplainError as exc:
@@ -208,6 +259,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print_explanation(result, limit=args.limit or None)
     return 0
+
+
+def _main_verify(warehouse: Path) -> int:
+    try:
+        covered, mismatches = verify(warehouse)
+    except ExplainError as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return 1
+    print(f"explain covers {len(covered)} metrics: {', '.join(covered)}")
+    for row in mismatches:
+        print("DIFFERS", *row, sep="\t")
+    print(f"{len(mismatches)} published numerators/denominators differ from their recount")
+    return 1 if mismatches else 0
 
 
 if __name__ == "__main__":
