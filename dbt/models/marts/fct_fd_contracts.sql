@@ -15,7 +15,9 @@ select
     contracts.updated_at,
     spells.first_terminated_at,
     spells.held_from,
-    spells.held_to
+    spells.held_to,
+    contracts.first_delivery_date,
+    contracts._delivery_date as last_delivery_date
 from {{ ref('int_fd_contract_spells') }} as spells
 inner join {{ ref('stg_phs__fd_contracts') }} as contracts
     on spells.contract_id = contracts.contract_id

@@ -13,6 +13,14 @@ first_termination as (
     group by contract_id
 ),
 
+first_delivery as (
+    select
+        contract_id,
+        min(_delivery_date) as first_delivery_date
+    from source
+    group by contract_id
+),
+
 latest as (
     select * from source
     {{ latest_version_filter(['contract_id'], 'updated_at') }}
@@ -35,8 +43,11 @@ select
     latest.is_renewal,
     latest.updated_at,
     first_termination.first_terminated_at,
+    first_delivery.first_delivery_date,
     latest._delivery_date,
     latest._loaded_at
 from latest
 left join first_termination
     on latest.contract_id = first_termination.contract_id
+left join first_delivery
+    on latest.contract_id = first_delivery.contract_id

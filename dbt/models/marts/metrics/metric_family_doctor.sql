@@ -1,6 +1,7 @@
 -- Family-doctor metrics (scopes: district, township of the contract). Contracts are taken as
--- of the period's last day d. A period has rows when contract rows are dated in it (signed or
--- changed); a township has a row when it holds a contract on d.
+-- of the period's last day d. A period has rows when contract rows were delivered in it (a
+-- contract's first or latest version): contracts signed long before the first delivery do not
+-- open periods the extract never covered. A township has a row when it holds a contract on d.
 with thresholds as (
     select
         max(case when threshold_code = 'elderly_age' then threshold_value end) as elderly_age,
@@ -24,9 +25,9 @@ contracts as (
 ),
 
 contract_days as (
-    select sign_date as contract_day from contracts
+    select first_delivery_date as contract_day from contracts
     union
-    select cast(updated_at as date) from contracts
+    select last_delivery_date from contracts
 ),
 
 periods as (

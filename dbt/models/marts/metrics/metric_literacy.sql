@@ -112,8 +112,8 @@ plain as (
 surveyed as (
     select
         plain.*,
-        weighted.weighted_literate,
-        weighted.population
+        coalesce(weighted.weighted_literate, 0) as weighted_literate,
+        coalesce(weighted.population, 0) as population
     from plain
     left join weighted
         on plain.survey_year = weighted.survey_year
