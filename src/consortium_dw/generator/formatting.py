@@ -28,8 +28,7 @@ def _blank_to_none(values: np.ndarray) -> np.ndarray:
 
 def render_timestamps(values) -> np.ndarray:
     arr = np.asarray(values).astype("datetime64[s]")
-    text = np.datetime_as_string(arr, unit="s").astype(object)
-    text = np.array(pd.Series(text, dtype=object).str.replace("T", " ", regex=False), dtype=object)
+    text = np.strings.replace(np.datetime_as_string(arr, unit="s"), "T", " ").astype(object)
     text[np.isnat(arr)] = None
     return text
 

@@ -91,16 +91,22 @@ def _generate(size: str, seed: int, landing, dirty_log, progress, **overrides) -
     contracts = family_doctors.build_contracts(ctx, np.random.default_rng([seed, 2]))
     family_doctors.deliver_contracts(writer, contracts)
 
-    months = scn.months()
+    # One warm-up month before the window: stays and corrections that began before it are
+    # still discharged and delivered inside it (rows dated before the window are not).
+    months = [(scn.start.replace(day=1) - dt.timedelta(days=1)).replace(day=1), *scn.months()]
     show = (size == "city" or sys.stderr.isatty()) if progress is None else progress
     for index, month_start in enumerate(tqdm(months, desc=f"generate {size}", unit="month",
                                              disable=not show)):
-        first, last = _month_bounds(month_start, scn.start, scn.end)
+        warm_up = index == 0
+        first, last = _month_bounds(month_start, month_start if warm_up else scn.start, scn.end)
         year = first.year
         params = scn.params(year)
         rng = np.random.default_rng([seed, 3, year, first.month])
         outpatient.simulate(ctx, rng, params, first, last, writer, clinical)
         inpatient.simulate(ctx, rng, params, first, last, writer, clinical)
+        if warm_up:
+            writer.flush_month(first.year, first.month)
+            continue
         family_doctors.services(ctx, rng, params, contracts, first, last, writer)
         public_health.followups(ctx, rng, params, first, last, index, writer)
         public_health.allocations(ctx, rng, params, first, last, writer)

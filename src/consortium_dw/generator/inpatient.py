@@ -18,7 +18,7 @@ from consortium_dw.generator.timing import DAY, SECOND, any_seconds, at_time, da
 
 # Mean cost per admission (yuan) by money level class: primary, 二级, 三级, out of district.
 INPATIENT_MEAN_FEE = (3200.0, 6500.0, 13800.0, 19500.0)
-LOS_LEVEL_FACTOR = (0.8, 0.95, 1.0, 1.15)
+LOS_LEVEL_FACTOR = (0.9, 1.05, 1.1, 1.2)
 AGE_ADMISSION_FACTOR = ((5, 0.9), (15, 0.25), (45, 0.45), (65, 1.0), (75, 2.2), (200, 3.4))
 SERIOUS_OUTFLOW_FACTOR, OTHER_OUTFLOW_FACTOR = 2.6, 0.55
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 # Level classes used for money: 0 primary, 1 二级, 2 三级 in district, 3 out of district.
-INPATIENT_RATIO = {"310": (0.90, 0.86, 0.82, 0.68), "390": (0.82, 0.72, 0.63, 0.52)}
-OUTPATIENT_RATIO = {"310": (0.66, 0.56, 0.50, 0.35), "390": (0.60, 0.50, 0.45, 0.30)}
+INPATIENT_RATIO = {"310": (0.95, 0.90, 0.86, 0.72), "390": (0.90, 0.82, 0.75, 0.60)}
+OUTPATIENT_RATIO = {"310": (0.85, 0.76, 0.70, 0.50), "390": (0.80, 0.70, 0.62, 0.45)}
 DEDUCTIBLE_YUAN = (200, 500, 800, 1500)     # 起付线 per admission
 FULL_OWNPAY = {True: (0.04, 0.08, 0.10, 0.13), False: (0.05, 0.08, 0.09, 0.12)}
 SETTLEMENT_MONEY_KEYS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay",
@@ -32,7 +32,7 @@ def split(rng: np.random.Generator, total_cents: np.ndarray, level_class: np.nda
     full_share = full_share * ownpay_factor * rng.uniform(0.4, 1.6, n)
     fulamt = np.floor(total * np.clip(full_share, 0, 0.6)).astype(np.int64)
     overlmt = np.floor(total * 0.012 * ownpay_factor * rng.uniform(0, 2, n)).astype(np.int64)
-    preself = np.floor(total * rng.uniform(0.03, 0.08, n)).astype(np.int64)
+    preself = np.floor(total * rng.uniform(0.02, 0.05, n)).astype(np.int64)
     inscp = total - fulamt - overlmt - preself
 
     ratio = np.where(inpatient,
