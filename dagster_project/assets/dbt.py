@@ -23,7 +23,7 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 # dbt parse renders the profile, which reads DUCKDB_PATH; parsing never opens the file.
-PARSE_PLACEHOLDER_PATH = "parse-only.duckdb"
+PARSE_PLACEHOLDER_PATH = "warehouse.duckdb"
 
 
 def _project_files_mtime() -> float:
