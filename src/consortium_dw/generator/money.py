@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 # Level classes used for money: 0 primary, 1 二级, 2 三级 in district, 3 out of district.
-INPATIENT_RATIO = {"310": (0.95, 0.90, 0.86, 0.72), "390": (0.90, 0.82, 0.75, 0.60)}
-OUTPATIENT_RATIO = {"310": (0.85, 0.76, 0.70, 0.50), "390": (0.80, 0.70, 0.62, 0.45)}
+INPATIENT_RATIO = {"310": (0.95, 0.92, 0.89, 0.75), "390": (0.92, 0.86, 0.80, 0.65)}
+OUTPATIENT_RATIO = {"310": (0.90, 0.82, 0.76, 0.55), "390": (0.85, 0.76, 0.68, 0.50)}
 DEDUCTIBLE_YUAN = (200, 500, 800, 1500)     # 起付线 per admission
 FULL_OWNPAY = {True: (0.04, 0.08, 0.10, 0.13), False: (0.05, 0.08, 0.09, 0.12)}
 SETTLEMENT_MONEY_KEYS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay",
