@@ -38,3 +38,18 @@ def tiny_warehouse(tiny_landing, tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("tiny_data")
     run_pipeline(tiny_landing, data_dir)
     return data_dir
+
+
+DEMO_SEED = 20240101
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """DATA_DIR after the real pipeline over the demo district (slow; only for @slow tests)."""
+    from consortium_dw.generator import generate
+    from dagster_project.headless import run_pipeline
+
+    root = tmp_path_factory.mktemp("demo")
+    generate("demo", DEMO_SEED, root / "landing")
+    run_pipeline(root / "landing", root / "data")
+    return root / "data"
