@@ -15,7 +15,6 @@ from pathlib import Path
 import duckdb
 
 PROMPT, CONTINUATION = "marts> ", "  ...> "
-MAX_ROWS = 200
 
 
 def connect(serving_path: Path) -> duckdb.DuckDBPyConnection:
@@ -36,7 +35,11 @@ def run(connection: duckdb.DuckDBPyConnection, sql: str, out=sys.stdout) -> bool
         print(f"Error: {error}", file=out)
         return False
     if relation is not None:
-        print(relation.show(max_rows=MAX_ROWS, max_width=200) or "", end="", file=out)
+        try:
+            print(str(relation), file=out)  # DuckDB's box rendering, long results elided
+        except duckdb.Error as error:
+            print(f"Error: {error}", file=out)
+            return False
     return True
 
 

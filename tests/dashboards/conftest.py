@@ -51,9 +51,9 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"Superset exited at start-up:\n{log.read_text()[-3000:]}")
         try:
-            if requests.get(f"{url}/health", timeout=5).ok:
+            if requests.get(f"{url}/health", timeout=30).ok:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or busy loading the app
             pass
         time.sleep(1)
     raise RuntimeError(f"Superset did not answer within {STARTUP_LIMIT_S} s:\n"
