@@ -47,6 +47,7 @@ table { border-collapse: collapse; width: 100%; margin-bottom: 2mm; }
 th, td { border: 0.5px solid #bbb; padding: 1mm 1.5mm; text-align: left; font-size: 8.5pt; }
 th { background: #eef3fa; }
 td.num { text-align: right; white-space: nowrap; }
+table.definitions td:last-child { white-space: nowrap; }
 tr { page-break-inside: avoid; }
 .note { color: #666; font-size: 8.5pt; }
 section { page-break-inside: auto; }
@@ -182,7 +183,8 @@ def _definitions_table(pack: CommitteePack) -> str:
         f'<td class="num">{escape(_target(d))}</td>'
         f"<td>{DIRECTION_ZH.get(d.better_direction, d.better_direction)}</td></tr>"
         for d in pack.definitions)
-    return ("<table><tr><th>指标</th><th>口径</th><th>目标</th><th>方向</th></tr>"
+    return ('<table class="definitions">'
+            "<tr><th>指标</th><th>口径</th><th>目标</th><th>方向</th></tr>"
             + rows + "</table>")
 
 
