@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from consortium_dw.explain import ExplainError, explain, parse_period
+from consortium_dw.explain import ExplainError, explain, parse_period, verify
 from tests.extras.conftest import run_module
 from tests.extras.handmade_warehouse import build_handmade_warehouse
 
@@ -109,3 +109,26 @@ def test_period_syntax():
     assert parse_period("2025").period_type == "year"
     with pytest.raises(ExplainError):
         parse_period("March")
+
+
+def test_every_value_of_every_covered_metric_recounts(handmade_warehouse):
+    covered, mismatches = verify(handmade_warehouse)
+    assert {"in_district_rate", "oop_ratio", "outflow_rate", "fd_signing_rate"} <= set(covered)
+    assert mismatches == []
+
+
+def test_covered_list_matches_the_dbt_models():
+    """Each covered code is built by a model in dbt/models/marts/explain/, and no model builds
+    rows for a code explain would refuse."""
+    import re
+    from pathlib import Path
+
+    from consortium_dw.explain import COVERED_METRICS
+
+    models = Path(__file__).resolve().parents[2] / "dbt" / "models" / "marts" / "explain"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in models.glob("*.sql"))
+    built = set(re.findall(r"\(\s*'([a-z0-9_]+)',\s*'(?:numerator|denominator)'", text))
+    built |= set(re.findall(r"\('([a-z0-9_]+)', '[^']*', '(?:standard|controlled)'\)", text))
+    built |= set(re.findall(r"'([a-z0-9_]+)' as metric_code", text))
+    built |= set(re.findall(r"\('([a-z0-9_]+)', '(?:true|is_elderly = 1)'\)", text))
+    assert built == set(COVERED_METRICS)

@@ -2,13 +2,15 @@
 -- The HIS, PACS, LIS and EMR rows behind the metrics counted at an institution
 -- (metric_his.sql, metric_diagnostics.sql, metric_discharges.sql; scopes: district, group,
 -- institution): the same facts, the same institution flags, the same dating. Each row adds its
--- numerator or denominator term (1, a flag, days, slots or beds); the metric is their sum.
+-- numerator or denominator term (1, a flag, days, slots or beds); the metric is their sum. For
+-- the plain counts (referrals by direction) the rows are the `numerator` of the count.
 {%- set lineage_sources = [
     ('visits', 'his', 'outpatient_visits', ['visit_id'], none),
     ('allocations', 'his', 'resource_allocations', ['date', 'inst_code', 'dept_code'], none),
     ('studies', 'pacs', 'imaging_studies', ['accession_no'], none),
     ('lab_items', 'lis', 'lab_results', ['report_id', 'item_seq'], none),
     ('discharges', 'emr', 'discharge_abstracts', ['abstract_id'], none),
+    ('referrals', 'his', 'referrals', ['referral_id'], 'updated_at'),
 ] %}
 with district as (
     select admdvs as district_code from {{ ref('int_district') }} where is_district_code
@@ -132,6 +134,29 @@ lab_items as (
         and items.item_seq = lineage.item_seq
 ),
 
+referrals as (
+    select
+        referrals.referral_date,
+        referrals.from_inst_code as inst_code,
+        institutions.group_code,
+        district.district_code,
+        'referral_id:' || referrals.referral_id as row_key,
+        referrals.person_key,
+        'his' as source_system,
+        'referrals' as source_table,
+        lineage.source_file,
+        lineage.source_line,
+        lineage.delivery_date,
+        referrals.is_accepted,
+        referrals.direction
+    from {{ ref('fct_referrals') }} as referrals
+    left join institutions
+        on referrals.from_inst_code = institutions.inst_code
+    cross join district
+    left join lineage_referrals as lineage
+        on referrals.referral_id = lineage.referral_id
+),
+
 thresholds as (
     select max(case when threshold_code = 'low_weight_drg_cutoff' then threshold_value end)
         as low_weight_drg_cutoff
@@ -178,6 +203,10 @@ lab_items_dated as ({{ dated_in_periods('lab_items', 'reported_date') }}),
 lab_items_scoped as (
     {{ fan_out_scopes('lab_items_dated', ['district', 'group', 'institution']) }}
 ),
+referrals_dated as ({{ dated_in_periods('referrals', 'referral_date') }}),
+referrals_scoped as (
+    {{ fan_out_scopes('referrals_dated', ['district', 'group', 'institution']) }}
+),
 discharges_dated as ({{ dated_in_periods('discharges', 'discharge_date') }}),
 discharges_scoped as (
     {{ fan_out_scopes('discharges_dated', ['district', 'group', 'institution']) }}
@@ -185,6 +214,12 @@ discharges_scoped as (
 
 {#- (metric, role, rows, which rows count, what each adds) -#}
 {%- set parts = [
+    ('downward_referrals', 'numerator', 'referrals_scoped', "is_accepted and direction = '下转'",
+        '1'),
+    ('upward_referrals', 'numerator', 'referrals_scoped', "is_accepted and direction = '上转'",
+        '1'),
+    ('outward_referrals', 'numerator', 'referrals_scoped', "is_accepted and direction = '外转'",
+        '1'),
     ('primary_visit_share', 'numerator', 'visits_scoped', 'num = 1', '1'),
     ('primary_visit_share', 'denominator', 'visits_scoped', 'den = 1', '1'),
     ('slot_sinking_share', 'numerator', 'allocations_scoped', 'true',
