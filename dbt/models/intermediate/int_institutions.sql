@@ -11,7 +11,7 @@ select
     institutions.township_code,
     institutions.group_code,
     coalesce(institutions.is_lead, 0) = 1 as is_lead,
-    institutions.admdvs in (select admdvs from district) as is_in_district,
+    district.admdvs is not null as is_in_district,
     institutions.inst_type in (
         '社区卫生服务中心', '社区卫生服务站', '乡镇卫生院', '村卫生室', '门诊部/诊所'
     ) as is_primary,
@@ -25,3 +25,5 @@ select
         else 1
     end as level_rank
 from {{ ref('stg_ref__institutions') }} as institutions
+left join district
+    on institutions.admdvs = district.admdvs

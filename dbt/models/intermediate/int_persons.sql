@@ -61,11 +61,11 @@ select
     demographics.sex,
     demographics.birth_date,
     insurance.insu_admdvs,
-    coalesce(insurance.insu_admdvs in (select admdvs from {{ ref('int_district') }}), false)
-        as is_district_insured,
+    district.admdvs is not null as is_district_insured,
     summary.systems_seen,
     summary.first_seen_at,
     summary.last_seen_at
 from summary
 left join demographics on summary.person_key = demographics.person_key
 left join insurance on summary.person_key = insurance.person_key
+left join {{ ref('int_district') }} as district on insurance.insu_admdvs = district.admdvs

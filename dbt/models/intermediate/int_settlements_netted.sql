@@ -116,11 +116,11 @@ select
     classified.settlement_status = 'valid' as is_valid,
     classified.settlement_status in ('valid', 'cancelled', 'reversal') as counts_in_money,
     classified.settlement_status = 'orphan_reversal' as is_orphan_reversal,
-    classified.insu_admdvs in (select admdvs from district) as is_district_resident,
+    insured_district.admdvs is not null as is_district_resident,
     -- Where the settlement happened: fix_blng_admdvs, else the institution's reference row.
     case
         when classified.fix_blng_admdvs is not null
-            then classified.fix_blng_admdvs in (select admdvs from district)
+            then billing_district.admdvs is not null
         else coalesce(institutions.is_in_district, false)
     end as is_in_district_inst,
     coalesce(institutions.is_primary, false) as is_primary_inst,
@@ -129,3 +129,7 @@ select
 from classified
 left join institutions
     on classified.inst_code = institutions.inst_code
+left join district as insured_district
+    on classified.insu_admdvs = insured_district.admdvs
+left join district as billing_district
+    on classified.fix_blng_admdvs = billing_district.admdvs
