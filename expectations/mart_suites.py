@@ -75,8 +75,8 @@ DERIVED = {
 
 
 def metric_values_suite() -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(name="marts.metric_values")
-    add = suite.add_expectation
+    expectations = []
+    add = expectations.append
     add(gxe.ExpectTableColumnsToMatchSet(column_set=METRIC_VALUES_COLUMNS + list(DERIVED),
                                          exact_match=True, severity=ERROR))
     add(gxe.ExpectCompoundColumnsToBeUnique(column_list=GRAIN, severity=ERROR,
@@ -111,14 +111,14 @@ def metric_values_suite() -> gx.ExpectationSuite:
                                         severity=ERROR))
     add(gxe.ExpectColumnValuesToBeInSet(column="_chk_meets_target_consistent", value_set=[1],
                                         severity=WARN))
-    return suite
+    # Built whole: add_expectation on a named suite writes to the store each time.
+    return gx.ExpectationSuite(name="marts.metric_values", expectations=expectations)
 
 
 def completeness_suite(present_keys: list[str]) -> gx.ExpectationSuite:
     """Validates the frame of expected `metric|scope_type|month` keys (mart_gate.py) against
     the keys present in the mart."""
-    suite = gx.ExpectationSuite(name="marts.metric_values.completeness")
-    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
-        column="expected_key", value_set=present_keys, severity=ERROR,
-        notes="every metric × scope type has rows in each closed month"))
-    return suite
+    return gx.ExpectationSuite(name="marts.metric_values.completeness", expectations=[
+        gxe.ExpectColumnValuesToBeInSet(
+            column="expected_key", value_set=present_keys, severity=ERROR,
+            notes="every metric × scope type has rows in each closed month")])

@@ -21,10 +21,13 @@ from expectations.context import build_data_docs, data_docs_index, get_context
 from expectations.gate import GateOutcome, SuiteRunner
 
 ROW_BUDGET = int(os.environ.get("CONSORTIUM_GX_BATCH_ROWS", "250000"))
-# A drop is "significant" beyond this many standard deviations of a Poisson count.
+# A volume change is significant beyond this many robust standard deviations of the feed.
 VOLUME_NOISE_SIGMAS = 3.0
 # Days with fewer usual rows than this are too small to judge by volume.
-VOLUME_MIN_BASELINE = 20
+VOLUME_MIN_BASELINE = 10
+# Quarantine shares are judged on days with at least this many quarantined rows (one bad row
+# out of three on a quiet day is not a bad batch).
+MIN_FLAGGED_ROWS = 5
 INDEX_COLUMNS = ["_delivery_date", "_source_file", "_source_line"]
 
 
@@ -71,11 +74,14 @@ def schema_frame(con, table: Table) -> pd.DataFrame:
 
 
 def daily_profile_sql(table: Table, has_quarantine: bool) -> str:
-    """One row per delivery day: rows loaded and quarantined, and the usual volume (median of
-    the same weekday over the previous four weeks that had a delivery, or of the previous
-    seven delivery days while there is not enough history)."""
+    """One row per delivery day: rows loaded and quarantined, and the day's volume against the
+    usual one. Usual = median of the same weekday over the previous four weeks with a delivery
+    (at least three of them), else of the previous seven delivery days (at least five). Noise =
+    1.4826 × the median absolute deviation of the previous 28 days from their own usual volume
+    (a robust standard deviation), so a bursty feed is judged by its own variability and a
+    steady one (a daily snapshot) by its steadiness."""
     quarantine = (
-        f"select try_cast(_delivery_date as date) as d, count(*) as n, "
+        f"select cast(_delivery_date as date) as d, count(*) as n, "
         f"count(*) filter (where _reason = 'negative_amount') as neg "
         f"from quarantine.{table.name} group by 1"
         if has_quarantine else "select null::date as d, 0 as n, 0 as neg where false")
@@ -106,25 +112,33 @@ profile as (
                        rows between 4 preceding and 1 preceding) as same_weekday_days,
         median(rows_loaded) over (order by d rows between 7 preceding and 1 preceding)
             as previous_week,
-        count(*) over (order by d rows between 7 preceding and 1 preceding)
-            as previous_days
+        count(*) over (order by d rows between 7 preceding and 1 preceding) as previous_days
     from profile
 ), baseline as (
-    select *, case when same_weekday_days >= 2 then same_weekday
-                   when previous_days >= 3 then previous_week end::double as baseline_rows
+    select *, case when same_weekday_days >= 3 then same_weekday
+                   when previous_days >= 5 then previous_week end::double as baseline_rows
     from history
+), noise as (
+    select *, greatest(1.0, 1.4826 * median(abs(rows_loaded - baseline_rows))
+                       over (order by d rows between 28 preceding and 1 preceding))
+              as noise_rows
+    from baseline
 )
 select d as delivery_date, rows_loaded, rows_quarantined, rows_negative_amount,
        rows_quarantined / nullif(rows_loaded + rows_quarantined, 0) as quarantine_share,
-       rows_negative_amount / nullif(rows_loaded + rows_quarantined, 0)
-           as negative_amount_share,
-       baseline_rows,
+       case when rows_quarantined >= {MIN_FLAGGED_ROWS}
+            then rows_quarantined / (rows_loaded + rows_quarantined) end
+           as quarantine_share_significant,
+       case when rows_negative_amount >= {MIN_FLAGGED_ROWS}
+            then rows_negative_amount / (rows_loaded + rows_quarantined) end
+           as negative_amount_share_significant,
+       baseline_rows, noise_rows,
        rows_loaded / nullif(baseline_rows, 0) as volume_ratio,
        case when baseline_rows >= {VOLUME_MIN_BASELINE}
-             and abs(rows_loaded - baseline_rows) > {VOLUME_NOISE_SIGMAS} * sqrt(baseline_rows)
+             and abs(rows_loaded - baseline_rows) > {VOLUME_NOISE_SIGMAS} * noise_rows
             then rows_loaded / baseline_rows end as volume_ratio_significant
        {settlement_columns}
-from baseline {settlement_join}
+from noise {settlement_join}
 order by d
 """
 
