@@ -38,12 +38,12 @@ pids+=($!)
   -m dagster_project.definitions) &
 pids+=($!)
 
-wait_for() {  # url, name
-  for _ in $(seq 1 120); do
-    if curl -fsS -o /dev/null "$1"; then echo "  $2 is up: ${1%/health*}"; return 0; fi
+wait_for() {  # probe url, name (the Dagster UI loads the code location first: allow minutes)
+  for _ in $(seq 1 300); do
+    if curl -fs -o /dev/null "$1"; then echo "  $2 is up"; return 0; fi
     sleep 1
   done
-  echo "  $2 did not answer on $1 within 120 s" >&2
+  echo "  $2 did not answer on $1 within 300 s" >&2
   return 1
 }
 

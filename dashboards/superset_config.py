@@ -68,3 +68,6 @@ CONTENT_SECURITY_POLICY_WARNING = False
 SUPERSET_WEBSERVER_TIMEOUT = 120
 SQLLAB_TIMEOUT = 120
 ROW_LIMIT = 50000
+
+# Warnings and errors only: `make serve` and `make dashboards` print what the user needs.
+LOG_LEVEL = "WARNING"
