@@ -49,7 +49,7 @@ def yearly_story(landing) -> pd.DataFrame:
     survey = rows["literacy_survey"].astype({"score": int, "age": int,
                                              "survey_year": int})
     out = []
-    for year in sorted(valid["year"].unique()):
+    for year in sorted(pop["year"].unique()):
         y_in = inpatient[inpatient["year"] == year].drop_duplicates("mdtrt_id")
         y_out = outpatient[outpatient["year"] == year].drop_duplicates("mdtrt_id")
         y_care = care[care["year"] == year]
