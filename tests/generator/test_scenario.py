@@ -5,7 +5,6 @@ behaviour the dashboard will show, not the generator's internals."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import read_landing

@@ -15,7 +15,8 @@ from consortium_dw.generator.scenario import Scenario
 
 URBAN_NAMES = ("城东街道", "城西街道", "城南街道", "城北街道", "新区街道", "滨河街道", "园区街道",
                "站前街道")
-RURAL_NAMES = ("柳林镇", "石门镇", "黄河镇", "青山镇", "白塔镇", "红泉镇", "北湖镇", "杨家镇", "高台镇",
+RURAL_NAMES = ("柳林镇", "石门镇", "黄河镇", "青山镇", "白塔镇", "红泉镇", "北湖镇", "杨家镇",
+               "高台镇",
                "马场镇", "东湾镇", "西沟镇", "平安镇", "双井镇", "长胜镇", "新民镇")
 LEADS = (("人民医院", "综合医院", "三级"), ("中医医院", "中医医院", "二级"),
          ("第二人民医院", "综合医院", "二级"))
@@ -25,7 +26,8 @@ OUT_OF_DISTRICT = (  # name, type, admdvs key, weight for inpatient outflow
     ("省肿瘤医院", "专科医院", "province_admdvs", 2), ("医科大学附属医院", "综合医院",
                                                    "province_admdvs", 2),
 )
-UNLISTED_REFERRAL_TARGETS = (("H11010500421", "京华大学第一医院"), ("H61010300118", "西岭医学院附属医院"))
+UNLISTED_REFERRAL_TARGETS = (("H11010500421", "京华大学第一医院"),
+                             ("H61010300118", "西岭医学院附属医院"))
 
 
 @dataclass
@@ -101,8 +103,8 @@ def build_townships(scn: Scenario, rng: np.random.Generator) -> pd.DataFrame:
     urban = np.arange(n) < n_urban
     codes = [f"{d['admdvs']}{(i + 1 if u else 100 + i - n_urban + 1):03d}"
              for i, u in enumerate(urban)]
-    names = [URBAN_NAMES[i % len(URBAN_NAMES)] if u else RURAL_NAMES[(i - n_urban) % len(RURAL_NAMES)]
-             for i, u in enumerate(urban)]
+    names = [URBAN_NAMES[i % len(URBAN_NAMES)] if u
+             else RURAL_NAMES[(i - n_urban) % len(RURAL_NAMES)] for i, u in enumerate(urban)]
     group_of = np.arange(n) % n_groups
     weight = np.where(urban, 1.8, 1.0) * rng.uniform(0.7, 1.3, n)
     return pd.DataFrame({"township_code": codes, "name": names, "urban": urban,
@@ -175,14 +177,11 @@ def build_district(scn: Scenario, rng: np.random.Generator) -> District:
     residents["poverty"] = rng.random(n) < 0.03
     residents["mental"] = rng.random(n) < 0.003
     # Each resident's usual village clinic or community station.
-    outposts = institutions[institutions["role"] == "outpost"]
-    by_township = outposts.groupby("township_code").indices
     residents["outpost_slot"] = rng.integers(0, 1_000_000, n)
     m = max(200, n // 20)
     other = np.array(catalog.OTHER_ADMDVS, dtype=object)[rng.integers(0, len(catalog.OTHER_ADMDVS),
                                                                        m)]
     non_residents = build_people(scn, rng, m, None, other, other, n)
-    del by_township
     return District(d["admdvs"], d["district_name"], townships, institutions, residents,
                     non_residents)
 

@@ -14,9 +14,10 @@ import pandas as pd
 
 from consortium_dw.generator.context import Context, ids
 from consortium_dw.generator.formatting import padded
-from consortium_dw.generator.timing import DAY, SECOND, at_time, random_days
+from consortium_dw.generator.timing import DAY, at_time
 
-SERVICE_TYPES = np.array(["随访", "体检", "健康教育", "预约转诊", "上门服务", "用药指导"], dtype=object)
+SERVICE_TYPES = np.array(["随访", "体检", "健康教育", "预约转诊", "上门服务", "用药指导"],
+                         dtype=object)
 SERVICE_WEIGHTS = np.array([35, 10, 20, 5, 5, 25], dtype=float)
 SERVICES_PER_MONTH = 0.85
 TERMINATION_SHARE = 0.025
@@ -88,8 +89,6 @@ def build_contracts(ctx: Context, rng: np.random.Generator) -> pd.DataFrame:
             status="到期", updated_at=at_time(e[natural] + DAY, np.full(len(natural), 1800)),
             _day=e[natural] + DAY))
         frame = pd.concat(versions, ignore_index=True)
-        frame["_terminated_on"] = np.repeat(
-            [np.datetime64("NaT", "D")], len(frame)).astype("datetime64[D]")
         frames.append(frame)
         signed_before = signed
     contracts = pd.concat(frames, ignore_index=True)
@@ -164,5 +163,3 @@ def services(ctx: Context, rng: np.random.Generator, params: dict, contracts: pd
     })
     writer.add("fd_services", frame, day)
 
-
-__all__ = ["build_contracts", "deliver_contracts", "services", "random_days", "SECOND"]

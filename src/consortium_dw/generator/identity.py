@@ -8,8 +8,13 @@ import pandas as pd
 from consortium_dw.contract import ID_CHECK_CHARS, ID_WEIGHTS
 from consortium_dw.generator.formatting import padded
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
-GIVEN_CHARS = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建华文辉力永海鹏宇浩凯健俊帆帅旭宁晨欣怡雪梅琳慧颖婷佳悦子涵博文轩雨泽梓萱思远")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN_CHARS = list(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建华文辉力永海鹏宇"
+    "浩凯健俊帆帅旭宁晨欣怡雪梅琳慧颖婷佳悦子涵博文轩雨泽梓萱思远")
 
 
 def check_chars(first17: np.ndarray) -> np.ndarray:

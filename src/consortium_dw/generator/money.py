@@ -28,7 +28,8 @@ def split(rng: np.random.Generator, total_cents: np.ndarray, level_class: np.nda
     total = total_cents.astype(np.int64)
     employee = insutype == "310"
     lc = level_class.astype(int)
-    full_share = np.where(inpatient, np.take(FULL_OWNPAY[True], lc), np.take(FULL_OWNPAY[False], lc))
+    full_share = np.where(inpatient, np.take(FULL_OWNPAY[True], lc),
+                          np.take(FULL_OWNPAY[False], lc))
     full_share = full_share * ownpay_factor * rng.uniform(0.4, 1.6, n)
     fulamt = np.floor(total * np.clip(full_share, 0, 0.6)).astype(np.int64)
     overlmt = np.floor(total * 0.012 * ownpay_factor * rng.uniform(0, 2, n)).astype(np.int64)

@@ -35,8 +35,8 @@ def _read(path: Path, table, encoding: str) -> pd.DataFrame:
         frame = pq.read_table(path).to_pandas()
         for c in table.columns:
             if c.type is ColumnType.MONEY:  # back to int cents, as the writer expects
-                frame[c.name] = np.array([int((v * 100).to_integral_value()) for v in frame[c.name]],
-                                         dtype=np.int64)
+                cents = [int((v * 100).to_integral_value()) for v in frame[c.name]]
+                frame[c.name] = np.array(cents, dtype=np.int64)
         return frame
     text = path.read_bytes().decode(encoding)
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
