@@ -7,16 +7,16 @@ from __future__ import annotations
 from dagster import AssetSelection, define_asset_job
 
 from dagster_project.assets.ingest import RAW_GROUP, REF_KEYS
-from dagster_project.partitions import DELIVERY_DAYS
 
 WAREHOUSE_TAG_KEY = "consortium/warehouse"
 WAREHOUSE_RUN_TAGS = {WAREHOUSE_TAG_KEY: "write"}
 
+# Partitioning (delivery days) is inferred from the raw assets.
 # The daily tables only (partitioned); the reference data has its own unpartitioned job.
 ingest_job = define_asset_job(
     "ingest",
     selection=AssetSelection.groups(RAW_GROUP) - AssetSelection.assets(*REF_KEYS.values()),
-    partitions_def=DELIVERY_DAYS, tags=WAREHOUSE_RUN_TAGS,
+    tags=WAREHOUSE_RUN_TAGS,
     description="Load delivery folders into raw.* / quarantine.* for a day or a range of days.")
 
 reference_job = define_asset_job(
@@ -25,8 +25,7 @@ reference_job = define_asset_job(
 
 # Everything in the code location: ingest, then dbt, checks and publishing as they are added.
 pipeline_job = define_asset_job(
-    "pipeline", selection=AssetSelection.all(), partitions_def=DELIVERY_DAYS,
-    tags=WAREHOUSE_RUN_TAGS,
+    "pipeline", selection=AssetSelection.all(), tags=WAREHOUSE_RUN_TAGS,
     description="The whole warehouse over a range of delivery days (what `make pipeline` runs).")
 
 JOBS = [ingest_job, reference_job, pipeline_job]

@@ -115,3 +115,25 @@ def test_utf8_with_bom_and_quoted_newlines_load(landing, warehouse):
     assert (result.rows_read, result.rows_loaded) == (2, 2)
     assert warehouse.execute("SELECT dx_name FROM raw.outpatient_diagnoses WHERE "
                              "_source_line = 2").fetchall()[0][0] == "高血压,\n伴并发症"
+
+
+def test_refusal_details_never_quote_row_values(landing, warehouse):
+    his = full_delivery(landing, "his", DAY, n=2)
+    rows = valid_rows("outpatient_visits", 2, DAY)
+    columns = TABLES["outpatient_visits"].column_names
+    headerless = csv_bytes(columns, rows, "gb18030").split(b"\n", 1)[1]
+    rewrite_file(his, "outpatient_visits.csv", headerless, rows=1)
+    referrals = valid_rows("referrals", 2, DAY)
+    good = csv_bytes(TABLES["referrals"].column_names, referrals[:1], "gb18030")
+    one_field_too_many = ",".join([*referrals[1].values(), "张9号"]) + "\n"
+    rewrite_file(his, "referrals.csv", good + one_field_too_many.encode("gb18030"), rows=2)
+    load_system(warehouse, landing, "his")
+    details = warehouse.execute("SELECT file_name, reason, detail FROM "
+                                "quarantine.rejected_files ORDER BY 1").fetchall()
+    assert [(f, r) for f, r, _ in details] == [("outpatient_visits.csv", "wrong_header"),
+                                               ("referrals.csv", "undecodable")]
+    for _, _, detail in details:
+        for value in [*rows[0].values(), *referrals[1].values()]:
+            if len(value) > 3:
+                assert value not in detail
+        assert "张" not in detail

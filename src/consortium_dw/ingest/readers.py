@@ -10,6 +10,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,12 +33,24 @@ class FileRefused(Exception):
 
 
 def _check_header(found: list[str], expected: list[str]) -> None:
+    """The detail names only contract columns: a file delivered without its header would
+    otherwise put a row of clear-text PII into rejected_files, the logs and Dagster."""
     if sorted(found) != sorted(expected) or len(set(found)) != len(found):
         missing = [c for c in expected if c not in found]
-        extra = [c for c in found if c not in expected]
+        unexpected = sum(1 for c in found if c not in expected)
         raise FileRefused(Reason.WRONG_HEADER,
-                          f"columns differ from the contract: missing {missing}, unexpected "
-                          f"{extra}")
+                          f"columns differ from the contract: missing {missing}, "
+                          f"{unexpected} unexpected, {len(found) - len(set(found))} repeated")
+
+
+_FIELD_COUNT = re.compile(r"Expected \d+ columns, got \d+")
+
+
+def _parse_error_detail(error: Exception) -> str:
+    """pyarrow quotes the offending row; keep only its position and the field counts."""
+    match = _FIELD_COUNT.search(str(error))
+    return f"a row has the wrong number of fields ({match.group(0)})" if match \
+        else "malformed CSV structure"
 
 
 def _read_csv(data: bytes, encoding: str | None, columns: list[str]) -> pa.Table:
@@ -64,7 +77,7 @@ def _read_csv(data: bytes, encoding: str | None, columns: list[str]) -> pa.Table
     except pa.ArrowInvalid as error:
         # A row with the wrong number of fields: the file's structure cannot be trusted.
         raise FileRefused(Reason.UNDECODABLE,
-                          f"not parseable as CSV: {str(error).splitlines()[0][:120]}") from None
+                          f"not parseable as CSV: {_parse_error_detail(error)}") from None
     return table.select(columns)
 
 

@@ -42,7 +42,9 @@ def _read_reference(path: Path, name: str) -> pa.Table:
                                               f"{error.start}") from None
     header = next(csv.reader(io.StringIO(text)), [])
     if sorted(header) != sorted(columns):
-        raise FileRefused(Reason.WRONG_HEADER, f"expected columns {columns}, found {header}")
+        raise FileRefused(Reason.WRONG_HEADER,
+                          f"expected columns {columns}, missing "
+                          f"{[c for c in columns if c not in header]}")
     table = pacsv.read_csv(io.BytesIO(text.encode("utf-8")),
                            parse_options=pacsv.ParseOptions(newlines_in_values=True),
                            convert_options=pacsv.ConvertOptions(
