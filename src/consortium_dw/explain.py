@@ -43,7 +43,9 @@ COVERED_METRICS = (
 )
 SCOPE_TYPES = ("district", "group", "institution", "township")
 ROLE_ZH = {"numerator": "分子", "denominator": "分母"}
-OUTPUT_COLUMNS = ("role", "row_key", "person_key", "contribution", "source_system",
+# count_key: what the metric counts distinct (an encounter, a person, a contract); several
+# source rows may share one.
+OUTPUT_COLUMNS = ("role", "row_key", "count_key", "person_key", "contribution", "source_system",
                   "source_table", "source_file", "source_line", "delivery_date", "note")
 
 
@@ -235,7 +237,8 @@ def print_explanation(result: Explanation, out=sys.stdout, limit: int | None = N
     print(f"{result.metric_code} {result.metric_name_zh} · {p.period_type} "
           f"{p.period_start:%Y-%m-%d} · {s.scope_type}:{s.scope_code}", file=out)
     print(f"published: numerator={_short(result.numerator)} "
-          f"denominator={_short(result.denominator)} value={_short(result.value)}", file=out)
+          f"denominator={_short(result.denominator)} "
+          f"value={'' if result.value is None else format(result.value, '.6g')}", file=out)
     for role in ("numerator", "denominator"):
         published = result.numerator if role == "numerator" else result.denominator
         if published is None and not any(r["role"] == role for r in result.rows):
