@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
-SUPERSET_PYTHON = REPO / ".venv-superset" / "bin" / "python"
-GUNICORN = REPO / ".venv-superset" / "bin" / "gunicorn"
+from tests.dashboards.superset_api import GUNICORN, REPO, SUPERSET_PYTHON
+
 STARTUP_LIMIT_S = 240
 
 

@@ -1,10 +1,35 @@
-"""A small Superset REST client for the tests: log in as a user, then call the API."""
+"""What the dashboard tests share: paths, a small Superset REST client, expected headlines."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import requests
+
+REPO = Path(__file__).resolve().parents[2]
+SUPERSET_PYTHON = REPO / ".venv-superset" / "bin" / "python"
+GUNICORN = REPO / ".venv-superset" / "bin" / "gunicorn"
+DASHBOARD_SLUG = "sansheng-erjiang"
+HEADLINES = ("in_district_rate", "health_literacy_level", "fd_signing_rate", "oop_ratio",
+             "outflow_rate")
+PERIOD_RANK = {"month": 1, "quarter": 2, "year": 3}
+
+
+def latest_headline_text(serving_path: Path) -> dict[str, str]:
+    """Each headline's newest district value at its finest period, as the card writes it."""
+    with duckdb.connect(str(serving_path), read_only=True) as con:
+        rows = con.execute(
+            "select metric_code, period_type, period_start, value from marts.metric_values "
+            "where scope_type = 'district' and metric_code in ?", [list(HEADLINES)]).fetchall()
+    best: dict[str, tuple] = {}
+    for code, period_type, start, value in rows:
+        key = (-PERIOD_RANK[period_type], start)
+        if code not in best or key > best[code][0]:
+            best[code] = (key, value)
+    return {code: "—" if value is None else f"{value * 100:.1f}%"
+            for code, (_, value) in best.items()}
 
 
 class SupersetSession:

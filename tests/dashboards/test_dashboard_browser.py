@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboards.conftest import REPO, SUPERSET_PYTHON
-from tests.dashboards.test_superset import DASHBOARD_SLUG, latest_headline_text
+from tests.dashboards.superset_api import (
+    DASHBOARD_SLUG,
+    REPO,
+    SUPERSET_PYTHON,
+    latest_headline_text,
+)
 
 pytestmark = pytest.mark.slow
 

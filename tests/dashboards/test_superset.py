@@ -5,30 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.dashboards.superset_api import SupersetSession
+from tests.dashboards.superset_api import DASHBOARD_SLUG, SupersetSession, latest_headline_text
 
 pytestmark = pytest.mark.slow
-
-DASHBOARD_SLUG = "sansheng-erjiang"
-HEADLINES = ("in_district_rate", "health_literacy_level", "fd_signing_rate", "oop_ratio",
-             "outflow_rate")
-PERIOD_RANK = {"month": 1, "quarter": 2, "year": 3}
-
-
-def latest_headline_text(serving_path) -> dict[str, str]:
-    """Each headline's newest district value at its finest period, as the card writes it."""
-    with duckdb.connect(str(serving_path), read_only=True) as con:
-        rows = con.execute(
-            "select metric_code, period_type, period_start, value from marts.metric_values "
-            "where scope_type = 'district' and metric_code in ?", [list(HEADLINES)]).fetchall()
-    best: dict[str, tuple] = {}
-    for code, period_type, start, value in rows:
-        key = (-PERIOD_RANK[period_type], start)
-        if code not in best or key > best[code][0]:
-            best[code] = (key, value)
-    return {code: "—" if value is None else f"{value * 100:.1f}%"
-            for code, (_, value) in best.items()}
-
 
 @pytest.fixture(scope="module")
 def sessions(superset):
