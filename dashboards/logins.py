@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dashboards.settings import DEMO_USERS, Settings
 
 
@@ -10,7 +12,12 @@ def main() -> None:
     print(f"Logins (kept in {settings.secrets_dir}, never in git):")
     for username in ("admin", *DEMO_USERS):
         path = settings.secrets_dir / f"superset_{username}.password"
-        secret = path.read_text(encoding="utf-8").strip() if path.exists() else "(not created yet)"
+        if username == "admin" and os.environ.get("SUPERSET_ADMIN_PASSWORD"):
+            secret = "(from SUPERSET_ADMIN_PASSWORD)"
+        elif path.exists():
+            secret = path.read_text(encoding="utf-8").strip()
+        else:
+            secret = "(not created yet: run `make dashboards`)"
         print(f"  {username:<10} {secret}")
 
 
