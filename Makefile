@@ -89,7 +89,8 @@ test-spark: setup-pipeline ## The Spark-target equality test
 
 lint: setup-pipeline ## ruff and sqlfluff
 	$(VENV)/bin/ruff check src dagster_project dashboards expectations tests
-	cd dbt && $(CURDIR)/$(VENV)/bin/sqlfluff lint models
+	# sqlfluff's dbt templater renders the profile: give it a throwaway DuckDB, never the warehouse.
+	cd dbt && lint_dir=$$(mktemp -d) && DUCKDB_PATH=$$lint_dir/warehouse.duckdb $(CURDIR)/$(VENV)/bin/sqlfluff lint models; status=$$?; rm -rf $$lint_dir; exit $$status
 
 bench: setup ## Benchmark a city-sized year and print the table
 	$(PY) -m consortium_dw.bench --landing data/bench/landing --data-dir data/bench/warehouse

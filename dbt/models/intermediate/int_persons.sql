@@ -35,7 +35,7 @@ demographics as (
     select person_key, sex, birth_date
     from sightings
     where sex is not null
-    qualify row_number() over (partition by person_key order by seen_at desc, system) = 1
+    qualify row_number() over (partition by person_key order by seen_at desc, system asc) = 1
 ),
 
 insurance as (
