@@ -3,8 +3,10 @@
     python -m dagster_project.headless --landing DIR --data-dir DIR
 
 One Dagster run (job `pipeline`: every asset of the Definitions, so dbt, checks and publishing
-join as they are added) over the partition range first..last delivery day, in-process (one step
-at a time: DuckDB has one writer), with DAGSTER_HOME under `$DATA_DIR/dagster_home`. A lock file
+join as they are added) over every delivery day found, in-process (one step at a time: DuckDB
+has one writer). The raw tables run unpartitioned here (`history_definitions`): a partitioned
+run writes two Dagster events per table per day, tens of thousands for a history, which cost
+more than the load. DAGSTER_HOME is `$DATA_DIR/dagster_home`. A lock file
 (`$DATA_DIR/.pipeline.lock`) makes a second pipeline on the same DATA_DIR refuse with a clear
 message instead of colliding. Exit status: 0 success, 1 a step or an error-severity check
 failed (e.g. a refused file), 2 another pipeline holds the lock or the input is unusable.
@@ -167,6 +169,25 @@ def _fast_dagster_storage_commits() -> None:
 _PRAGMA_LISTENER_INSTALLED = False
 
 
+def history_definitions(defs):
+    """The code location with the raw tables unpartitioned: same keys, code and checks, one
+    step per table over every delivery day found, and a `pipeline` job over all assets. The
+    partitioned definitions (UI, sensor, schedule, backfills) are untouched."""
+    from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+
+    from dagster_project.assets.ingest import TABLE_KEYS, history_table_assets
+    from dagster_project.jobs import WAREHOUSE_RUN_TAGS
+
+    raw_tables = set(TABLE_KEYS.values())
+    others = [a for a in defs.assets if not (set(getattr(a, "keys", ())) & raw_tables)]
+    pipeline = define_asset_job("pipeline", selection=AssetSelection.all(),
+                                tags=WAREHOUSE_RUN_TAGS)
+    return Definitions(assets=[*history_table_assets(), *others],
+                       asset_checks=list(defs.asset_checks or []),
+                       resources=dict(defs.resources or {}), jobs=[pipeline],
+                       executor=in_process_executor)
+
+
 def _execute(first_day: str, last_day: str, job_name: str, definitions) -> PipelineReport:
     from dagster import DagsterEventType, DagsterInstance
     from dagster._core.storage.tags import (
@@ -177,19 +198,21 @@ def _execute(first_day: str, last_day: str, job_name: str, definitions) -> Pipel
     from dagster_project.definitions import defs
     from dagster_project.partitions import DELIVERY_DAYS, START_DATE_ENV
 
-    for day in (first_day, last_day):
-        if not DELIVERY_DAYS.has_partition_key(day):
-            raise PipelineFailed(
-                f"delivery day {day} is not a partition (partitions start "
-                f"{DELIVERY_DAYS.start.date()} and end today): set {START_DATE_ENV} to an "
-                f"earlier date")
-    job = (definitions or defs).resolve_job_def(job_name)
+    definitions = definitions or history_definitions(defs)
+    job = definitions.resolve_job_def(job_name)
+    tags = {}
+    if job.partitions_def is not None:
+        for day in (first_day, last_day):
+            if not DELIVERY_DAYS.has_partition_key(day):
+                raise PipelineFailed(
+                    f"delivery day {day} is not a partition (partitions start "
+                    f"{DELIVERY_DAYS.start.date()} and end today): set {START_DATE_ENV} to an "
+                    f"earlier date")
+        tags = {ASSET_PARTITION_RANGE_START_TAG: first_day,
+                ASSET_PARTITION_RANGE_END_TAG: last_day}
     started = time.monotonic()
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            tags={ASSET_PARTITION_RANGE_START_TAG: first_day,
-                  ASSET_PARTITION_RANGE_END_TAG: last_day})
+        result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
     report = PipelineReport(result.run_id, first_day, last_day, time.monotonic() - started)
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:

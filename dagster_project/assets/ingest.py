@@ -29,7 +29,7 @@ from dagster import (
 )
 
 from consortium_dw.contract import REF_TABLES, TABLES, TABLES_BY_SYSTEM, Table
-from consortium_dw.ingest import TableLoadResult, load_reference, load_table
+from consortium_dw.ingest import TableLoadResult, delivery_days, load_reference, load_table
 from consortium_dw.ingest.rules import quote
 from dagster_project.partitions import DELIVERY_DAYS
 from dagster_project.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
@@ -121,12 +121,15 @@ def _files_trusted(result: TableLoadResult) -> AssetCheckResult:
                   "refused_files": MetadataValue.md(listing or "none")})
 
 
-def _table_asset(table: Table) -> AssetsDefinition:
+def _table_asset(table: Table, partitioned: bool = True) -> AssetsDefinition:
+    """`partitioned=False` builds the same asset for whole-history runs (see
+    `history_table_assets`): every delivery day found, without per-day Dagster events."""
     key = TABLE_KEYS[table.name]
 
     @asset(
-        key=key, group_name=RAW_GROUP, partitions_def=DELIVERY_DAYS,
-        backfill_policy=BackfillPolicy.single_run(), pool=WAREHOUSE_POOL, kinds={"duckdb"},
+        key=key, group_name=RAW_GROUP, partitions_def=DELIVERY_DAYS if partitioned else None,
+        backfill_policy=BackfillPolicy.single_run() if partitioned else None,
+        pool=WAREHOUSE_POOL, kinds={"duckdb"},
         deps=[REF_KEYS["institutions"]],
         description=f"{table.system}/<day>/{table.name}: contract-valid rows, PII pseudonymised; "
                     f"failing rows in quarantine.{table.name}.",
@@ -141,7 +144,10 @@ def _table_asset(table: Table) -> AssetsDefinition:
     )
     def _load(context: AssetExecutionContext, config: IngestConfig, landing: LandingResource,
               warehouse: WarehouseResource) -> MaterializeResult:
-        days = [date.fromisoformat(k) for k in context.partition_keys]
+        if partitioned:
+            days = [date.fromisoformat(k) for k in context.partition_keys]
+        else:
+            days = delivery_days(landing.path, (table.system,))
         with warehouse.connect() as con:
             result = load_table(con, landing.path, table, days, force=config.force)
             accounting = _accounting(con, table, days)
@@ -172,3 +178,11 @@ def _table_asset(table: Table) -> AssetsDefinition:
 
 reference_assets = [_reference_asset(name) for name in REF_TABLES]
 table_assets = [_table_asset(table) for table in TABLES.values()]
+
+
+def history_table_assets() -> list[AssetsDefinition]:
+    """The raw table assets unpartitioned, for the headless whole-history run. A partitioned
+    run over three years writes two Dagster events per table per day (~28,000), which took
+    longer than the load itself; these load every delivery day found in one step per table,
+    with the same code, keys, checks and metadata."""
+    return [_table_asset(table, partitioned=False) for table in TABLES.values()]
