@@ -22,7 +22,7 @@ from expectations.gate import GateOutcome, SuiteRunner
 
 ROW_BUDGET = int(os.environ.get("CONSORTIUM_GX_BATCH_ROWS", "250000"))
 # A volume change is significant beyond this many robust standard deviations of the feed.
-VOLUME_NOISE_SIGMAS = 3.0
+VOLUME_NOISE_SIGMAS = 4.0
 # Days with fewer usual rows than this are too small to judge by volume.
 VOLUME_MIN_BASELINE = 10
 # Quarantine shares are judged on days with at least this many quarantined rows (one bad row
@@ -76,10 +76,10 @@ def schema_frame(con, table: Table) -> pd.DataFrame:
 def daily_profile_sql(table: Table, has_quarantine: bool) -> str:
     """One row per delivery day: rows loaded and quarantined, and the day's volume against the
     usual one. Usual = median of the same weekday over the previous four weeks with a delivery
-    (at least three of them), else of the previous seven delivery days (at least five). Noise =
-    1.4826 × the median absolute deviation of the previous 28 days from their own usual volume
-    (a robust standard deviation), so a bursty feed is judged by its own variability and a
-    steady one (a daily snapshot) by its steadiness."""
+    (at least three of them: feeds are weekly-seasonal). Noise = 1.4826 × the median absolute
+    deviation of the previous 28 days from their own usual volume (a robust standard
+    deviation, judged once at least 14 such days exist), so a bursty feed is judged by its own
+    variability and a steady one (a daily snapshot) by its steadiness."""
     quarantine = (
         f"select cast(_delivery_date as date) as d, count(*) as n, "
         f"count(*) filter (where _reason = 'negative_amount') as neg "
@@ -109,20 +109,22 @@ profile as (
         median(rows_loaded) over (partition by dayofweek(d) order by d
                                   rows between 4 preceding and 1 preceding) as same_weekday,
         count(*) over (partition by dayofweek(d) order by d
-                       rows between 4 preceding and 1 preceding) as same_weekday_days,
-        median(rows_loaded) over (order by d rows between 7 preceding and 1 preceding)
-            as previous_week,
-        count(*) over (order by d rows between 7 preceding and 1 preceding) as previous_days
+                       rows between 4 preceding and 1 preceding) as same_weekday_days
     from profile
 ), baseline as (
-    select *, case when same_weekday_days >= 3 then same_weekday
-                   when previous_days >= 5 then previous_week end::double as baseline_rows
+    select *, case when same_weekday_days >= 3 then same_weekday end::double as baseline_rows
     from history
-), noise as (
-    select *, greatest(1.0, 1.4826 * median(abs(rows_loaded - baseline_rows))
-                       over (order by d rows between 28 preceding and 1 preceding))
-              as noise_rows
+), residuals as (
+    select *,
+        median(abs(rows_loaded - baseline_rows))
+            over (order by d rows between 28 preceding and 1 preceding) as previous_mad,
+        count(baseline_rows)
+            over (order by d rows between 28 preceding and 1 preceding) as previous_judged
     from baseline
+), noise as (
+    select *, case when previous_judged >= 14
+                   then greatest(1.0, 1.4826 * previous_mad) end as noise_rows
+    from residuals
 )
 select d as delivery_date, rows_loaded, rows_quarantined, rows_negative_amount,
        rows_quarantined / nullif(rows_loaded + rows_quarantined, 0) as quarantine_share,
