@@ -127,7 +127,9 @@ def landing_pii(landing: Path) -> set[str]:
             if path.suffix == ".parquet":
                 frame = pq.read_table(path, columns=pii).to_pylist()
             else:
-                text = path.read_bytes().decode(entry["encoding"].replace("utf-8", "utf-8-sig"))
+                encoding = "utf-8-sig" if entry["encoding"].startswith("utf-8") \
+                    else entry["encoding"]
+                text = path.read_bytes().decode(encoding)
                 frame = list(csv.DictReader(io.StringIO(text)))
             for row in frame:
                 values.update(str(row[c]) for c in pii if row[c])
@@ -158,6 +160,9 @@ def test_no_pii_value_is_anywhere_in_the_data_dir(tiny_landing, tiny_warehouse):
     tokens = {v for v in values if v not in names} | {v.upper() for v in values
                                                       if v not in names}
     assert len(names) > 100 and len(tokens) > 1000
+    # Positive control: the same search finds clear text in a UTF-8 landing file.
+    sample = next(Path(tiny_landing).glob("phs/*/fd_contracts.csv")).read_bytes()
+    assert pii_in_bytes(sample, tokens, names)
     files = [p for p in Path(tiny_warehouse).rglob("*") if p.is_file()]
     assert any(p.name == "warehouse.duckdb" for p in files)
     assert any("dagster_home" in p.parts for p in files)
