@@ -1,0 +1,524 @@
+"""`make bench`: a city-sized year through the real pipeline, measured, printed as one table.
+
+    python -m consortium_dw.bench --landing DIR --data-dir DIR [--skip-spark] [--size city]
+
+What it measures (docs/performance.md explains each choice):
+- generation: the generator in its own process, or its recorded time when the landing folder
+  is reused (`<landing>.generated.json` exists);
+- bare scan: DuckDB reading every landing file once with count(*), the floor for any pipeline;
+- the pipeline (`python -m dagster_project.headless`, one Dagster run) in its own process, with
+  the resident memory of its process tree (dbt's subprocess included) sampled every 0.2 s; the
+  run's step events split its time into ingest, dbt build, checks, publish and the rest, and
+  each stage's peak memory is the highest sample inside its steps;
+- one extra day: the last delivery day re-sent by every system (generator `resend_day`), then
+  the pipeline job over that one partition, end to end; the landing folder is restored after;
+- dashboard: every chart of dashboards/ as the SQL Superset sends for it, 20 runs each,
+  against serving.duckdb opened read-only (p50, p95);
+- Spark: the raw tables exported to Parquet and `dbt build --target spark` (Spark local).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from consortium_dw.contract import SYSTEM_FORMATS, SYSTEMS, TABLES
+from consortium_dw.dashboard_queries import chart_queries
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE_SECONDS = 0.2
+DASHBOARD_RUNS = 20
+GIGABYTE = 1024 ** 3
+
+TARGETS = {
+    "full build": "≤ 600 s",
+    "pipeline ÷ bare scan": "≤ 4",
+    "one extra day": "≤ 60 s",
+    "dashboard p95": "≤ 300 ms",
+    "peak memory": "≤ 8 GB",
+}
+
+
+# --- measuring a process tree ---------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _tree_rss(root: int) -> int:
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            continue
+        pending.extend(_children(pid))
+    return total
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss: int
+    returncode: int
+    stdout: str = ""
+    stderr: str = ""
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (epoch seconds, bytes)
+
+    def peak_between(self, start: float, end: float) -> int:
+        inside = [rss for at, rss in self.samples if start <= at <= end]
+        return max(inside, default=0)
+
+
+def measure(command: list[str], env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> Measured:
+    """Run `command`, sampling the resident memory of its whole process tree."""
+    samples: list[tuple[float, int]] = []
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                samples.append((time.time(), _tree_rss(process.pid)))
+                done.wait(SAMPLE_SECONDS)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.monotonic() - started
+        done.set()
+        sampler.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        # ru_maxrss (KiB) is the largest single process; the samples see the tree's sum.
+        peak = max([usage.ru_maxrss * 1024] + [rss for _, rss in samples])
+        return Measured(seconds, peak, process.returncode, out.read(), err.read(), samples)
+
+
+def _python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO),
+                                         env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env.update(extra)
+    return env
+
+
+def _require(result: Measured, what: str) -> Measured:
+    if result.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit {result.returncode}):\n"
+                           f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+# --- the stages -----------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    stage: str
+    seconds: float | None
+    peak_rss: int | None = None
+    note: str = ""
+
+
+def generation(landing: Path, size: str, seed: int) -> Row:
+    stamp = landing.with_name(landing.name + ".generated.json")
+    if stamp.exists():
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
+        return Row("generation", recorded.get("seconds"), None,
+                   f"reused ({recorded.get('size')}, {recorded.get('total_rows', 0):,} rows, "
+                   f"{recorded.get('megabytes', 0):,.0f} MB; time as recorded)")
+    result = _require(measure(_python("-m", "consortium_dw.generator", "--size", size,
+                                      "--seed", str(seed), "--landing", str(landing)),
+                              env=_environment()), "generation")
+    recorded = json.loads(stamp.read_text(encoding="utf-8"))
+    return Row("generation", result.seconds, result.peak_rss,
+               f"{size}, {recorded.get('total_rows', 0):,} rows")
+
+
+def landing_files(landing: Path) -> dict[str, list[Path]]:
+    """Every delivered data file, grouped by table (the reference files as `ref`)."""
+    files: dict[str, list[Path]] = {}
+    for table in TABLES.values():
+        fmt, _ = SYSTEM_FORMATS[table.system]
+        found = sorted(landing.glob(f"{table.system}/*/{table.name}.{fmt}"))
+        if found:
+            files[table.name] = found
+    refs = sorted((landing / "ref").glob("*.csv"))
+    if refs:
+        files["ref"] = refs
+    return files
+
+
+BARE_SCAN_SCRIPT = """
+import json, sys, time
+import duckdb
+groups = json.loads(open(sys.argv[1]).read())
+con = duckdb.connect()
+rows = 0
+started = time.monotonic()
+for fmt, encoding, files in groups:
+    if fmt == "parquet":
+        rows += con.execute("select count(*) from read_parquet(?)", [files]).fetchone()[0]
+    else:
+        rows += con.execute(
+            "select count(*) from read_csv(?, encoding = ?, header = true, all_varchar = true, "
+            "strict_mode = false, null_padding = true)", [files, encoding]).fetchone()[0]
+print(json.dumps({"rows": rows, "seconds": time.monotonic() - started}))
+"""
+
+
+def bare_scan(landing: Path) -> tuple[Row, int]:
+    """DuckDB's own reader over every file once: the floor under any load of these files.
+    GB 18030 files are read as latin-1 (DuckDB decodes only UTF-8/16 and latin-1 without a
+    downloadable extension): every byte is one character, and no GB 18030 byte sequence holds
+    a comma, quote or newline, so the fields and rows counted are the same."""
+    groups = []
+    for name, files in landing_files(landing).items():
+        if name == "ref":
+            groups += [("csv", "utf-8", [str(f)]) for f in files]  # one schema per file
+            continue
+        fmt, encoding = SYSTEM_FORMATS[TABLES[name].system]
+        duck_encoding = "utf-8" if encoding in (None, "utf-8", "utf-8-sig") else "latin-1"
+        groups.append((fmt, duck_encoding, [str(f) for f in files]))
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as listing:
+        json.dump(groups, listing)
+    try:
+        result = _require(measure(_python("-c", BARE_SCAN_SCRIPT, listing.name),
+                                  env=_environment()), "bare scan")
+    finally:
+        os.unlink(listing.name)
+    scanned = json.loads(result.stdout)
+    file_count = sum(len(g[2]) for g in groups)
+    return Row("bare scan (DuckDB count(*))", result.seconds, result.peak_rss,
+               f"{file_count:,} files, {scanned['rows']:,} rows; scan alone "
+               f"{scanned['seconds']:.1f} s"), scanned["rows"]
+
+
+STAGE_OF_STEP = (
+    # (test on the step key, stage); the first match wins.
+    (lambda key: key.endswith("gx_quality"), "checks"),
+    (lambda key: key.startswith("raw__") or key.startswith("raw_"), "ingest"),
+    (lambda key: key.startswith("dbt"), "dbt build"),
+    (lambda key: key == "serving", "publish"),
+)
+
+
+def stage_of(step_key: str) -> str:
+    for test, stage in STAGE_OF_STEP:
+        if test(step_key):
+            return stage
+    return "other steps"
+
+
+def step_windows(data_dir: Path) -> dict[str, list[tuple[float, float]]]:
+    """(start, end) epoch seconds of each step of the latest run in DATA_DIR's Dagster home."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    home = data_dir / "dagster_home"
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with DagsterInstance.get() as instance:
+            run = instance.get_runs(limit=1)[0]
+            starts: dict[str, float] = {}
+            windows: dict[str, list[tuple[float, float]]] = {}
+            for record in instance.all_logs(run.run_id):
+                event = record.dagster_event
+                if event is None or not record.step_key:
+                    continue
+                if event.event_type == DagsterEventType.STEP_START:
+                    starts[record.step_key] = record.timestamp
+                elif event.event_type in (DagsterEventType.STEP_SUCCESS,
+                                          DagsterEventType.STEP_FAILURE,
+                                          DagsterEventType.STEP_SKIPPED):
+                    begun = starts.pop(record.step_key, record.timestamp)
+                    windows.setdefault(record.step_key, []).append((begun, record.timestamp))
+            return windows
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+
+
+def pipeline_rows(result: Measured, data_dir: Path) -> list[Row]:
+    by_stage: dict[str, list[tuple[float, float]]] = {}
+    for step, windows in step_windows(data_dir).items():
+        by_stage.setdefault(stage_of(step), []).extend(windows)
+    rows = []
+    in_steps = 0.0
+    for stage in ("ingest", "dbt build", "checks", "publish", "other steps"):
+        windows = by_stage.get(stage, [])
+        seconds = sum(end - start for start, end in windows)
+        in_steps += seconds
+        peak = max((result.peak_between(s, e) for s, e in windows), default=0)
+        note = {"other steps": "committee pack (report asset)",
+                "checks": "GX gates (raw tables, metric_values)"}.get(stage, "")
+        rows.append(Row(stage, seconds, peak, note))
+    rows.append(Row("Dagster start-up and between steps", result.seconds - in_steps, None,
+                    "process start, imports, run storage"))
+    return rows
+
+
+def warehouse_counts(data_dir: Path) -> dict[str, int]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        read, loaded, quarantined = con.execute(
+            "select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from ("
+            "select arg_max(rows_read, loaded_at) as rows_read, "
+            "arg_max(rows_loaded, loaded_at) as rows_loaded, "
+            "arg_max(rows_quarantined, loaded_at) as rows_quarantined "
+            "from audit.load_log group by system, delivery_date, table_name)").fetchone()
+        metric_rows = con.execute("select count(*) from marts.metric_values").fetchone()[0]
+    return {"rows_read": int(read or 0), "rows_loaded": int(loaded or 0),
+            "rows_quarantined": int(quarantined or 0), "metric_values": metric_rows}
+
+
+# --- one extra day --------------------------------------------------------------------------
+
+ONE_DAY_SCRIPT = """
+import sys
+from pathlib import Path
+from consortium_dw.bench import run_one_day
+report = run_one_day(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
+print(report.summary())
+"""
+
+
+def run_one_day(landing: Path, data_dir: Path, day: str):
+    """The pipeline job over one delivery-day partition (what the landing sensor plus the
+    pipeline job do for a new day), with the same lock and Dagster home as `make pipeline`."""
+    from dagster_project import headless
+
+    landing, data_dir = landing.resolve(), data_dir.resolve()
+    with headless.pipeline_lock(data_dir):
+        home = headless.prepare_dagster_home(data_dir)
+        env = {"DAGSTER_HOME": str(home), "CONSORTIUM_LANDING": str(landing),
+               "CONSORTIUM_DATA_DIR": str(data_dir),
+               "DUCKDB_PATH": str(data_dir / "warehouse.duckdb")}
+        with headless._environment(env):
+            headless._fast_dagster_storage_commits()
+            return headless._execute(day, day, "pipeline", None)
+
+
+def one_extra_day(landing: Path, data_dir: Path) -> Row:
+    """Re-send the last delivery day of every system, run that partition end to end, and put
+    the landing folder (and its side files) back as they were."""
+    from consortium_dw.generator import resend_day
+    from consortium_dw.ingest import delivery_days
+
+    day = delivery_days(landing)[-1].isoformat()
+    backup = Path(tempfile.mkdtemp(prefix="bench_day_", dir=data_dir))
+    folders = [landing / system / day for system in SYSTEMS if (landing / system / day).is_dir()]
+    side_files = [p for p in landing.parent.glob(landing.name + ".*") if p.is_file()]
+    for folder in folders:
+        shutil.copytree(folder, backup / folder.parent.name)
+    for side in side_files:
+        shutil.copy2(side, backup / side.name)
+    try:
+        for folder in folders:
+            resend_day(landing, folder.parent.name, day)
+        result = _require(measure(_python("-c", ONE_DAY_SCRIPT, str(landing), str(data_dir), day),
+                                  env=_environment()), "one extra day")
+    finally:
+        for folder in folders:
+            shutil.rmtree(folder)
+            shutil.copytree(backup / folder.parent.name, folder)
+        for side in side_files:
+            shutil.copy2(backup / side.name, side)
+        shutil.rmtree(backup)
+    return Row("one extra day, end to end", result.seconds, result.peak_rss,
+               f"{len(folders)} systems re-sent {day}; ingest + dbt + checks + publish")
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def dashboard_timings(serving: Path, runs: int = DASHBOARD_RUNS) -> list[tuple[str, float, float,
+                                                                             int]]:
+    """(chart, p50 ms, p95 ms, rows) for every chart, on one read-only connection."""
+    timings = []
+    with duckdb.connect(str(serving), read_only=True) as con:
+        for name, sql in chart_queries():
+            rows = len(con.execute(sql).fetchall())  # warm-up, as Superset's pool would be
+            elapsed = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                con.execute(sql).fetchall()
+                elapsed.append((time.perf_counter() - started) * 1000)
+            timings.append((name, statistics.median(elapsed), percentile(elapsed, 0.95), rows))
+    return timings
+
+
+# --- Spark ----------------------------------------------------------------------------------
+
+SPARK_SCRIPT = """
+import json, sys
+from consortium_dw.spark_build import build_on_spark
+build = build_on_spark(sys.argv[1], sys.argv[2], driver_memory=sys.argv[3])
+print(json.dumps({"export": build.export_seconds, "build": build.build_seconds}))
+"""
+
+
+def spark_row(data_dir: Path, driver_memory: str) -> tuple[Row, Row]:
+    work = data_dir / "spark_bench"
+    shutil.rmtree(work, ignore_errors=True)
+    result = _require(measure(_python("-c", SPARK_SCRIPT, str(data_dir / "warehouse.duckdb"),
+                                      str(work), driver_memory), env=_environment()),
+                      "dbt build on Spark")
+    times = json.loads(result.stdout.strip().splitlines()[-1])
+    return (Row("Spark: export raw to Parquet", times["export"], None, ""),
+            Row("Spark: dbt build (local)", times["build"], result.peak_rss,
+                f"driver memory {driver_memory}; peak covers export and build"))
+
+
+# --- the table ------------------------------------------------------------------------------
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f} s"
+
+
+def _memory(value: int | None) -> str:
+    return "—" if not value else f"{value / GIGABYTE:,.2f} GB"
+
+
+def render(rows: list[Row], extras: list[tuple[str, str, str, str]],
+           dashboard: list[tuple[str, float, float, int]]) -> str:
+    lines = ["| stage | time | peak memory | note |", "|---|---:|---:|---|"]
+    lines += [f"| {r.stage} | {_seconds(r.seconds)} | {_memory(r.peak_rss)} | {r.note} |"
+              for r in rows]
+    lines += ["", "| measure | value | target | met |", "|---|---:|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in extras]
+    if dashboard:
+        lines += ["", f"| dashboard chart (served file, read-only, {DASHBOARD_RUNS} runs) "
+                      "| p50 | p95 | rows |", "|---|---:|---:|---:|"]
+        lines += [f"| {name} | {p50:.1f} ms | {p95:.1f} ms | {rows:,} |"
+                  for name, p50, p95, rows in dashboard]
+    return "\n".join(lines)
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def run_bench(landing: Path, data_dir: Path, size: str, seed: int, skip_spark: bool,
+              driver_memory: str) -> str:
+    landing, data_dir = landing.resolve(), data_dir.resolve()
+    rows = [generation(landing, size, seed)]
+    print(f"[bench] {time.strftime('%H:%M:%S')} generation: {rows[0].note}", flush=True)
+    scan, _ = bare_scan(landing)
+    print(f"[bench] {time.strftime('%H:%M:%S')} bare scan {scan.seconds:.1f} s", flush=True)
+
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    pipeline = _require(measure(_python("-m", "dagster_project.headless", "--landing",
+                                        str(landing), "--data-dir", str(data_dir)),
+                                env=_environment()), "pipeline")
+    print(f"[bench] {time.strftime('%H:%M:%S')} pipeline {pipeline.seconds:.1f} s", flush=True)
+    stage_rows = pipeline_rows(pipeline, data_dir)
+    counts = warehouse_counts(data_dir)
+    rows += stage_rows
+    rows.append(Row("whole pipeline (make pipeline)", pipeline.seconds, pipeline.peak_rss,
+                    f"{counts['rows_read']:,} rows read, {counts['rows_loaded']:,} loaded, "
+                    f"{counts['rows_quarantined']:,} quarantined; "
+                    f"{counts['metric_values']:,} metric_values rows"))
+    rows.append(scan)
+
+    dashboard = dashboard_timings(data_dir / "serving.duckdb")
+    print(f"[bench] {time.strftime('%H:%M:%S')} dashboard timed", flush=True)
+    day = one_extra_day(landing, data_dir)
+    rows.append(day)
+    print(f"[bench] {time.strftime('%H:%M:%S')} one extra day {day.seconds:.1f} s", flush=True)
+
+    dbt_seconds = next(r.seconds for r in stage_rows if r.stage == "dbt build")
+    spark_build = None
+    if not skip_spark:
+        export, spark_build = spark_row(data_dir, driver_memory)
+        rows += [export, spark_build]
+        print(f"[bench] {time.strftime('%H:%M:%S')} spark {spark_build.seconds:.1f} s",
+              flush=True)
+
+    ratio = pipeline.seconds / scan.seconds
+    worst_p95 = max((p95 for _, _, p95, _ in dashboard), default=0.0)
+    peak = max(r.peak_rss or 0 for r in rows)
+    extras = [
+        ("rows per second (rows read ÷ whole pipeline)",
+         f"{counts['rows_read'] / pipeline.seconds:,.0f}", "", ""),
+        ("full build (whole pipeline)", _seconds(pipeline.seconds), TARGETS["full build"],
+         _met(pipeline.seconds <= 600)),
+        ("pipeline ÷ bare scan", f"{ratio:.1f}", TARGETS["pipeline ÷ bare scan"],
+         _met(ratio <= 4)),
+        ("one extra day", _seconds(day.seconds), TARGETS["one extra day"],
+         _met(day.seconds <= 60)),
+        ("dashboard p95 (slowest chart)", f"{worst_p95:.1f} ms", TARGETS["dashboard p95"],
+         _met(worst_p95 <= 300)),
+        ("peak memory (any stage)", _memory(peak), TARGETS["peak memory"],
+         _met(peak <= 8 * GIGABYTE)),
+    ]
+    if spark_build is not None:
+        extras.append(("dbt build: Spark local ÷ DuckDB",
+                       f"{spark_build.seconds / dbt_seconds:.1f}"
+                       f" ({_seconds(spark_build.seconds)} vs {_seconds(dbt_seconds)})", "", ""))
+    header = (f"make bench on {os.cpu_count()} cores, {date.today().isoformat()}: "
+              f"landing {landing}")
+    return header + "\n\n" + render(rows, extras, dashboard)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark a city-sized year.")
+    parser.add_argument("--landing", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--size", default="city", help="generator size when LANDING is empty")
+    parser.add_argument("--seed", type=int, default=20240101)
+    parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument("--spark-driver-memory", default="4g")
+    parser.add_argument("--output", type=Path, help="also write the table to this file")
+    args = parser.parse_args(argv)
+    table = run_bench(args.landing, args.data_dir, args.size, args.seed, args.skip_spark,
+                      args.spark_driver_memory)
+    print(table)
+    if args.output:
+        args.output.write_text(table + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
