@@ -92,7 +92,7 @@ lint: setup-pipeline ## ruff and sqlfluff
 	# sqlfluff's dbt templater renders the profile: give it a throwaway DuckDB, never the warehouse.
 	cd dbt && lint_dir=$$(mktemp -d) && DUCKDB_PATH=$$lint_dir/warehouse.duckdb $(CURDIR)/$(VENV)/bin/sqlfluff lint models; status=$$?; rm -rf $$lint_dir; exit $$status
 
-bench: setup ## Benchmark a city-sized year and print the table
+bench: setup key ## Benchmark a city-sized year and print the table
 	$(PY) -m consortium_dw.bench --landing data/bench/landing --data-dir data/bench/warehouse
 
 sql: setup-pipeline ## A read-only SQL console on the served file
