@@ -12,7 +12,7 @@ import duckdb
 from consortium_dw.contract import DUCKDB_TYPES, LINEAGE_COLUMNS, SETTLEMENT_MONEY, TABLES
 
 FIRST_DAY = date(2025, 1, 1)
-DAYS = 35
+DAYS = 56
 # Rows per day cycle through these (a cycle shorter than a week), so the feed varies a little.
 DAILY_ROWS = (58, 62, 60, 61, 59)
 RAW_FILE = "settlements.parquet"

@@ -1,4 +1,4 @@
-"""The raw suites on a hand-made month of settlements (tests/quality/scratch.py): 35 days of
+"""The raw suites on hand-made settlements (tests/quality/scratch.py): 56 days of
 about 60 rows, each day with one legitimate reversal."""
 
 import json
@@ -13,7 +13,7 @@ from expectations.dagster_adapter import to_check_result
 from expectations.gate import REDACTED
 from tests.quality import scratch
 
-BAD_DAY = date(2025, 1, 30)
+BAD_DAY = date(2025, 2, 19)  # a Wednesday with four weeks of judged history
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +65,11 @@ def test_day_with_40_percent_missing_fails_the_volume_expectation(warehouse, gx_
          "volume_ratio_significant")}
     volume = failure(outcome, "raw.settlements.daily", "volume_ratio_significant")
     assert volume.unexpected_count == 1
-    # 2025-01-30 (59 rows) is a Thursday; the previous four Thursdays had 62, 61, 58 and 60
+    # 2025-02-19 (59 rows) is a Wednesday; the previous four Wednesdays had 62, 61, 58 and 60
     # rows: median 60.5
     assert left == 35
     assert volume.sample_values == [pytest.approx(35 / 60.5)]
-    assert volume.sample_rows[0]["delivery_date"].startswith("2025-01-30")
+    assert volume.sample_rows[0]["delivery_date"].startswith("2025-02-19")
     result = to_check_result(outcome)
     assert not result.passed and result.severity.value == "ERROR"
 
@@ -125,7 +125,7 @@ def test_unhashed_pii_fails_and_never_reaches_the_metadata(warehouse, gx_context
     certno = failure(outcome, "raw.settlements", "certno")
     assert certno.unexpected_count == 1
     assert certno.sample_values == [REDACTED]
-    assert certno.sample_rows == [{"certno": REDACTED, "_delivery_date": "2025-01-30T00:00:00",
+    assert certno.sample_rows == [{"certno": REDACTED, "_delivery_date": "2025-02-19T00:00:00",
                                    "_source_file": scratch.RAW_FILE, "_source_line": 3}]
     metadata = to_check_result(outcome).metadata
     dumped = json.dumps({k: getattr(v, "value", v) for k, v in metadata.items()},
@@ -159,4 +159,4 @@ def test_rows_are_read_in_whole_days_within_the_row_budget(warehouse):
     assert sum(len(frame) for _, frame in batches) == warehouse.execute(
         "SELECT count(*) FROM raw.settlements").fetchone()[0]
     only = list(day_batches(warehouse, TABLES["settlements"], days=[BAD_DAY]))
-    assert [label for label, _ in only] == ["2025-01-30..2025-01-30"]
+    assert [label for label, _ in only] == ["2025-02-19..2025-02-19"]
