@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
+import pandas as pd
 
 from consortium_dw.contract import DUCKDB_TYPES, LINEAGE_COLUMNS, SETTLEMENT_MONEY, TABLES
 
@@ -82,17 +83,23 @@ def insert_day(con, day: date, rows: list[dict], schema: str = "raw",
                "_batch_id": f"batch-{day}"}
     names = table.column_names + (["_reason", "_reason_detail"] if schema == "quarantine"
                                   else []) + list(LINEAGE_COLUMNS)
-    values = []
+    records = []
     for line, row in enumerate(rows, start=1):
         record = dict(row, _source_line=line, **lineage)
         if schema == "quarantine":
             record = {k: (None if v is None else str(v)) if k in table.column_names else v
                       for k, v in record.items()}
             record.update(_reason=reason, _reason_detail="")
-        values.append([record[n] for n in names])
-    placeholders = ", ".join("?" for _ in names)
-    con.executemany(f"INSERT INTO {schema}.settlements ({', '.join(names)}) VALUES "
-                    f"({placeholders})", values)
+        records.append({n: float(v) if isinstance(v, Decimal) else v
+                        for n, v in ((n, record[n]) for n in names)})
+    # One INSERT … SELECT from a dataframe: executemany is row by row and slow.
+    frame = pd.DataFrame.from_records(records, columns=names)
+    con.register("scratch_rows", frame)
+    try:
+        con.execute(f"INSERT INTO {schema}.settlements ({', '.join(names)}) "
+                    f"SELECT {', '.join(names)} FROM scratch_rows")
+    finally:
+        con.unregister("scratch_rows")
 
 
 def delete_day_share(con, day: date, share: float) -> int:
