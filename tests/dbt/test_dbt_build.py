@@ -5,7 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from tests.dbt.conftest import DBT_DIR, INCREMENTAL_FACTS
+import dbt_harness
+from dbt_harness import DBT_DIR, INCREMENTAL_FACTS
+
+# The harness's fixtures, made visible to pytest in this module.
+dbt_manifest = dbt_harness.dbt_manifest
+tiny_copy = dbt_harness.tiny_copy
 
 SEED = DBT_DIR / "seeds" / "metric_definitions.csv"
 

@@ -1,4 +1,7 @@
-"""dbt against real DuckDB files: one parse per session, each build on a copy of a warehouse."""
+"""dbt against real DuckDB files: one parse per session, each build on a copy of a warehouse.
+
+Not a conftest and no __init__.py here on purpose: a package named `dbt` under tests/ would
+shadow the real dbt package for the whole test session."""
 
 from __future__ import annotations
 
