@@ -46,8 +46,9 @@ def test_every_model_and_test_builds_on_spark(spark_build):
                           "run_results.json").read_text(encoding="utf-8"))["results"]
     kinds = {r["unique_id"].split(".")[0] for r in results}
     assert {"model", "seed", "test", "unit_test"} <= kinds
+    # `warn` is a data test configured with severity warn (the same rows warn on DuckDB).
     not_green = [f"{r['unique_id']}: {r['status']}" for r in results
-                 if r["status"] not in ("success", "pass")]
+                 if r["status"] not in ("success", "pass", "warn")]
     assert not_green == []
 
 
