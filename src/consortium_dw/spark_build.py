@@ -43,7 +43,8 @@ class SparkBuild:
         return self.spark_dir / "warehouse" / "marts.db" / "metric_values"
 
 
-def spark_environment(work_dir: Path, driver_memory: str = "2g") -> dict[str, str]:
+def spark_environment(work_dir: Path, driver_memory: str = "2g",
+                      shuffle_partitions: int = 4) -> dict[str, str]:
     spark_dir = work_dir / "spark"
     (spark_dir / "jtmp").mkdir(parents=True, exist_ok=True)
     return {
@@ -51,6 +52,7 @@ def spark_environment(work_dir: Path, driver_memory: str = "2g") -> dict[str, st
         "SPARK_WORK_DIR": str(spark_dir),
         "SPARK_RAW_PARQUET": str(work_dir / "raw_parquet"),
         "SPARK_DRIVER_MEMORY": driver_memory,
+        "SPARK_SHUFFLE_PARTITIONS": str(shuffle_partitions),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # dbt-spark's session method starts the JVM through pyspark, which needs these.
         "PYSPARK_PYTHON": sys.executable,
@@ -68,14 +70,16 @@ def dbt_spark_command(work_dir: Path, *args: str) -> list[str]:
 
 
 def build_on_spark(warehouse: str | Path, work_dir: str | Path, driver_memory: str = "2g",
-                   dbt_args: tuple[str, ...] = ("build",)) -> SparkBuild:
-    """Export the sources, then run dbt on Spark; raises SparkBuildFailed with dbt's output."""
+                   dbt_args: tuple[str, ...] = ("build",),
+                   shuffle_partitions: int = 4) -> SparkBuild:
+    """Export the sources, then run dbt on Spark; raises SparkBuildFailed with dbt's output.
+    `shuffle_partitions`: 1 suits a tiny district (every shuffle is one task, not four)."""
     work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     exported = export_sources(warehouse, work_dir / "raw_parquet")
     exported_at = time.monotonic()
-    env = spark_environment(work_dir, driver_memory)
+    env = spark_environment(work_dir, driver_memory, shuffle_partitions)
     result = subprocess.run(dbt_spark_command(work_dir, *dbt_args), env=env, cwd=work_dir,
                             capture_output=True, text=True, check=False)
     finished = time.monotonic()

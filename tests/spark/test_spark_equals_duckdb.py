@@ -24,7 +24,7 @@ RELATIVE_TOLERANCE = 1e-9
 @pytest.fixture(scope="module")
 def spark_build(tiny_warehouse, tmp_path_factory):
     return build_on_spark(Path(tiny_warehouse) / "warehouse.duckdb",
-                          tmp_path_factory.mktemp("spark"))
+                          tmp_path_factory.mktemp("spark"), shuffle_partitions=1)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, relation: str) -> dict[tuple, tuple]:
