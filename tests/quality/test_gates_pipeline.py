@@ -131,7 +131,9 @@ def test_metric_outside_unit_interval_fails_the_mart_gate_and_blocks_publication
                               raise_on_error=False)
         published = materialize([serving], instance=instance, resources=resources,
                                 raise_on_error=False)
-    assert not checked.success
+    (checked_evaluation,) = checked.get_asset_check_evaluations()
+    assert not checked_evaluation.passed
+    assert checked_evaluation.severity.value == "ERROR"
     evaluation = gate_evaluations(data)["marts/metric_values"]
     assert ("marts.metric_values", "_chk_rate_value") in failed(evaluation)
     sample = next(f for f in evaluation.metadata["failed_expectations"].value
