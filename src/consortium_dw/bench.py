@@ -485,6 +485,8 @@ def run_bench(landing: Path, data_dir: Path, size: str, seed: int, skip_spark: b
                     f"{counts['rows_quarantined']:,} quarantined; "
                     f"{counts['metric_values']:,} metric_values rows"))
     rows.append(scan)
+    # The full build's rows now, in case a later step (the extra day, Spark) is interrupted.
+    print(render(rows, [], []), flush=True)
 
     dashboard = dashboard_timings(data_dir / "serving.duckdb")
     print(f"[bench] {time.strftime('%H:%M:%S')} dashboard timed", flush=True)
