@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetCheckKey, AssetKey, DagsterInstance, materialize
+from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, materialize
 
 from consortium_dw.contract import TABLES
 from consortium_dw.publish import file_sha256
@@ -128,6 +128,7 @@ def test_metric_outside_unit_interval_fails_the_mart_gate_and_blocks_publication
     resources = {"warehouse": WarehouseResource(data_dir=str(data))}
     with DagsterInstance.from_config(str(data / DAGSTER_HOME_DIR)) as instance:
         checked = materialize([metric_values_quality], instance=instance, resources=resources,
+                              selection=AssetSelection.all_asset_checks(),
                               raise_on_error=False)
         published = materialize([serving], instance=instance, resources=resources,
                                 raise_on_error=False)
