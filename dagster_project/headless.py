@@ -212,6 +212,7 @@ def _execute(first_day: str, last_day: str, job_name: str, definitions) -> Pipel
                 ASSET_PARTITION_RANGE_END_TAG: last_day}
     started = time.monotonic()
     with DagsterInstance.get() as instance:
+        _release_abandoned_runs(instance)
         result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
     report = PipelineReport(result.run_id, first_day, last_day, time.monotonic() - started)
     for event in result.all_events:
@@ -235,6 +236,23 @@ def _execute(first_day: str, last_day: str, job_name: str, definitions) -> Pipel
             f"{os.environ['DAGSTER_HOME']}, and in quarantine.rejected_files)\n"
             + report.summary())
     return report
+
+
+def _release_abandoned_runs(instance) -> None:
+    """A pipeline killed mid-run (SIGKILL, power loss) leaves its Dagster run `STARTED` and its
+    steps holding or queued for the warehouse pool's one slot, so the next run would wait for
+    ever. Called under the pipeline lock, when no other pipeline can be running on this
+    DATA_DIR: mark such runs failed and free what they held. The warehouse itself needs no
+    repair (DuckDB's WAL, and loads replace whole days)."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    unfinished = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING,
+                  DagsterRunStatus.NOT_STARTED, DagsterRunStatus.QUEUED,
+                  DagsterRunStatus.CANCELING]
+    for run in instance.get_runs(filters=RunsFilter(statuses=unfinished)):
+        instance.report_run_failed(run, message="abandoned: the process running it died; "
+                                                "released by the next pipeline run")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
 
 
 def main(argv: list[str] | None = None) -> int:
