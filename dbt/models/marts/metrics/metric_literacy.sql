@@ -73,8 +73,10 @@ weighted_cells as (
     select
         respondent_cells.*,
         cast(coalesce(population_cells.population, 0) as double) as population,
-        cast(coalesce(population_cells.population, 0) as double) * respondent_cells.literate
-            / respondent_cells.respondents as weighted_literate
+        -- Fixed-point per cell, so the sum over cells is exact and a re-run publishes the same
+        -- digits whatever order the cells are summed in.
+        cast(cast(coalesce(population_cells.population, 0) as double) * respondent_cells.literate
+            / respondent_cells.respondents as decimal(38, 12)) as weighted_literate
     from respondent_cells
     left join population_cells
         on respondent_cells.survey_year = population_cells.population_year
@@ -90,7 +92,7 @@ weighted_scoped as (
 weighted as (
     select
         survey_year, scope_type, scope_code,
-        sum(weighted_literate) as weighted_literate,
+        cast(sum(weighted_literate) as double) as weighted_literate,
         sum(population) as population
     from weighted_scoped
     group by survey_year, scope_type, scope_code

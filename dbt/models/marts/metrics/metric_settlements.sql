@@ -53,30 +53,32 @@ referred_outflow as (
             '-cast(thresholds.referral_window_days as integer)') }}
 ),
 
+-- Money is summed as exact decimals and converted once: a sum of doubles depends on the order
+-- the rows arrive in, and a re-run must publish identical numbers.
 money as (
     select
         period_type,
         period_start,
-        sum(cast(medfee_sumamt as double)) as medfee_all,
-        sum(case when med_class in ('inpatient', 'outpatient')
-            then cast(medfee_sumamt as double) else 0 end) as medfee_care,
-        sum(case when med_class in ('inpatient', 'outpatient')
-            then cast(psn_part_amt as double) else 0 end) as oop_care,
-        sum(case when med_class in ('inpatient', 'outpatient')
-            then cast(fulamt_ownpay_amt + overlmt_selfpay as double) else 0 end) as ownpay_care,
-        sum(case when med_class in ('inpatient', 'outpatient')
-            then cast(fund_pay_sumamt as double) else 0 end) as fund_care,
-        sum(case when med_class = 'inpatient' then cast(medfee_sumamt as double) else 0 end)
+        cast(sum(medfee_sumamt) as double) as medfee_all,
+        cast(sum(case when med_class in ('inpatient', 'outpatient')
+            then medfee_sumamt else 0 end) as double) as medfee_care,
+        cast(sum(case when med_class in ('inpatient', 'outpatient')
+            then psn_part_amt else 0 end) as double) as oop_care,
+        cast(sum(case when med_class in ('inpatient', 'outpatient')
+            then fulamt_ownpay_amt + overlmt_selfpay else 0 end) as double) as ownpay_care,
+        cast(sum(case when med_class in ('inpatient', 'outpatient')
+            then fund_pay_sumamt else 0 end) as double) as fund_care,
+        cast(sum(case when med_class = 'inpatient' then medfee_sumamt else 0 end) as double)
             as medfee_inpatient,
-        sum(case when med_class = 'inpatient' then cast(psn_part_amt as double) else 0 end)
+        cast(sum(case when med_class = 'inpatient' then psn_part_amt else 0 end) as double)
             as oop_inpatient,
-        sum(case when med_class = 'outpatient' then cast(psn_part_amt as double) else 0 end)
+        cast(sum(case when med_class = 'outpatient' then psn_part_amt else 0 end) as double)
             as oop_outpatient,
-        sum(cast(fund_pay_sumamt as double)) as fund_all,
-        sum(case when is_in_district_inst then cast(fund_pay_sumamt as double) else 0 end)
+        cast(sum(fund_pay_sumamt) as double) as fund_all,
+        cast(sum(case when is_in_district_inst then fund_pay_sumamt else 0 end) as double)
             as fund_in_district,
-        sum(case when is_in_district_inst and is_primary_inst
-            then cast(fund_pay_sumamt as double) else 0 end) as fund_in_district_primary
+        cast(sum(case when is_in_district_inst and is_primary_inst
+            then fund_pay_sumamt else 0 end) as double) as fund_in_district_primary
     from settlements
     group by period_type, period_start
 ),
