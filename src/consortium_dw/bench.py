@@ -197,6 +197,7 @@ import json, sys, time
 import duckdb
 groups = json.loads(open(sys.argv[1]).read())
 con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
 rows = 0
 started = time.monotonic()
 for fmt, encoding, files in groups:
@@ -230,7 +231,7 @@ def bare_scan(landing: Path) -> tuple[Row, int]:
                                   env=_environment()), "bare scan")
     finally:
         os.unlink(listing.name)
-    scanned = json.loads(result.stdout)
+    scanned = json.loads(result.stdout.strip().splitlines()[-1])
     file_count = sum(len(g[2]) for g in groups)
     return Row("bare scan (DuckDB count(*))", result.seconds, result.peak_rss,
                f"{file_count:,} files, {scanned['rows']:,} rows; scan alone "
