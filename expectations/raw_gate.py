@@ -22,7 +22,7 @@ from expectations.gate import GateOutcome, SuiteRunner
 
 ROW_BUDGET = int(os.environ.get("CONSORTIUM_GX_BATCH_ROWS", "250000"))
 # A volume change is significant beyond this many robust standard deviations of the feed.
-VOLUME_NOISE_SIGMAS = 4.0
+VOLUME_NOISE_SIGMAS = 5.0
 # Days with fewer usual rows than this are too small to judge by volume.
 VOLUME_MIN_BASELINE = 10
 # Quarantine shares are judged on days with at least this many quarantined rows (one bad row

@@ -214,7 +214,15 @@ def row_suite(table: Table) -> gx.ExpectationSuite:
 
 
 # Daily profile thresholds: see docs/quality.md.
-VOLUME_MIN_RATIO = 0.7  # "a day with half the usual rows is suspicious"
+# "A day with half the usual rows is suspicious": below 0.65 of the same weekday's usual rows,
+# and beyond noise (raw_gate.VOLUME_NOISE_SIGMAS). Holiday weeks and ordinary noise in the
+# generated three-year district dip to ~0.66-0.69 and must not block a history load; a day
+# with 40% of its rows missing (0.6) must.
+VOLUME_MIN_RATIO = 0.65
+# Feeds without a steady daily volume (campaign signings, yearly surveys, referrals, scheduled
+# follow-ups) dip for ordinary reasons: a drop there is recorded, not blocking.
+LUMPY_TABLES = frozenset({"fd_contracts", "fd_services", "chronic_followups", "referrals",
+                          "literacy_survey"})
 VOLUME_MAX_RATIO = 3.0
 MAX_QUARANTINE_SHARE = 0.25
 MAX_REVERSAL_SHARE = 0.5
@@ -226,7 +234,8 @@ def daily_suite(table: Table) -> gx.ExpectationSuite:
     add = expectations.append
     add(gxe.ExpectColumnValuesToBeUnique(column="delivery_date", severity=ERROR))
     add(gxe.ExpectColumnValuesToBeBetween(
-        column="volume_ratio_significant", min_value=VOLUME_MIN_RATIO, severity=ERROR,
+        column="volume_ratio_significant", min_value=VOLUME_MIN_RATIO,
+        severity=WARN if table.name in LUMPY_TABLES else ERROR,
         notes="rows loaded ÷ the usual rows of the same weekday, where the drop is beyond "
               "noise: a partial delivery"))
     add(gxe.ExpectColumnValuesToBeBetween(
