@@ -24,13 +24,19 @@ health_centres as (
     qualify row_number() over (partition by township_code order by inst_code) = 1
 ),
 
-main_group as (
-    select township_code, group_code
+-- Counted first, ranked after: Spark does not rank on an aggregate in the same select.
+group_sizes as (
+    select township_code, group_code, count(*) as institutions_in_group
     from institutions
     where township_code is not null and group_code is not null
     group by township_code, group_code
+),
+
+main_group as (
+    select township_code, group_code
+    from group_sizes
     qualify row_number() over (
-        partition by township_code order by count(*) desc, group_code
+        partition by township_code order by institutions_in_group desc, group_code
     ) = 1
 )
 

@@ -164,8 +164,8 @@ contract_rows as (
         lineage.source_file,
         lineage.source_line,
         lineage.delivery_date,
-        'held on ' || cast(held_scoped.period_end as varchar) || ', services in window: '
-            || cast(held_scoped.services_in_window as varchar) as note
+        'held on ' || cast(held_scoped.period_end as string) || ', services in window: '
+            || cast(held_scoped.services_in_window as string) as note
     from held_scoped
     left join {{ ref('explain_lineage__fd_contracts') }} as lineage
         on held_scoped.contract_id = lineage.contract_id
@@ -186,18 +186,18 @@ population_rows as (
         scope_type,
         scope_code,
         'denominator' as role,
-        'population:' || cast(population_year as varchar) || '/' || township_code || '/'
-            || sex || '/' || cast(age as varchar) as row_key,
-        cast(null as varchar) as person_key,
+        'population:' || cast(population_year as string) || '/' || township_code || '/'
+            || sex || '/' || cast(age as string) as row_key,
+        cast(null as string) as person_key,
         cast(population as double) as contribution,
-        cast(null as varchar) as count_key,
+        cast(null as string) as count_key,
         'sum' as aggregation,
         'ref' as source_system,
         'ref_population' as source_table,
         source_file,
         source_line,
         delivery_date,
-        'population ' || cast(population_year as varchar) as note
+        'population ' || cast(population_year as string) as note
     from population_scoped
     where {{ condition }}
     {%- if not loop.last %}

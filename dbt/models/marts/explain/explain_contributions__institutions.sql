@@ -64,9 +64,9 @@ allocations as (
         allocations.inst_code,
         institutions.group_code,
         district.district_code,
-        'allocation:' || cast(allocations.allocation_date as varchar) || '/'
+        'allocation:' || cast(allocations.allocation_date as string) || '/'
             || allocations.inst_code || '/' || allocations.dept_code as row_key,
-        cast(null as varchar) as person_key,
+        cast(null as string) as person_key,
         'his' as source_system,
         'resource_allocations' as source_table,
         lineage.source_file,
@@ -117,7 +117,7 @@ lab_items as (
         items.perform_inst_code as inst_code,
         institutions.group_code,
         district.district_code,
-        'lab_item:' || items.report_id || '/' || cast(items.item_seq as varchar) as row_key,
+        'lab_item:' || items.report_id || '/' || cast(items.item_seq as string) as row_key,
         items.person_key,
         'lis' as source_system,
         'lab_results' as source_table,
@@ -278,12 +278,12 @@ contributions as (
         scopes.scope_type,
         scopes.scope_code,
         'denominator' as role,
-        'population:' || cast(population.population_year as varchar) || '/'
+        'population:' || cast(population.population_year as string) || '/'
             || population.township_code || '/' || population.sex || '/'
-            || cast(population.age as varchar) as row_key,
-        cast(null as varchar) as person_key,
+            || cast(population.age as string) as row_key,
+        cast(null as string) as person_key,
         cast(population.population as double) as contribution,
-        cast(null as varchar) as count_key,
+        cast(null as string) as count_key,
         'sum' as aggregation,
         'ref' as source_system,
         'ref_population' as source_table,

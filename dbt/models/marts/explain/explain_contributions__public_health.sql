@@ -144,7 +144,7 @@ contributions as (
         responses.scope_code,
         '{{ role }}' as role,
         'response_id:' || responses.response_id as row_key,
-        cast(null as varchar) as person_key,
+        cast(null as string) as person_key,
         cast({{ amount }} as double) as contribution,
         responses.response_id as count_key,
         'sum' as aggregation,
