@@ -151,7 +151,9 @@ def test_metric_outside_unit_interval_fails_the_mart_gate_and_blocks_publication
 def run_until_killed(landing: Path, data: Path, marker: str) -> str:
     """Start the headless pipeline, SIGKILL its whole process group (dbt included) when a log
     line matches `marker`; returns the line."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # The child imports the project as pytest does (pyproject's pythonpath), with or without
+    # the Makefile's PYTHONPATH.
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.pathsep.join(sys.path))
     process = subprocess.Popen(
         [sys.executable, "-m", "dagster_project.headless", "--landing", str(landing),
          "--data-dir", str(data)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
