@@ -15,7 +15,7 @@ Conventions decided where EXTRACTS.md is silent (documented in docs/decisions.md
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 SYSTEMS = ("his", "lis", "pacs", "emr", "insurance", "phs")
@@ -34,7 +34,7 @@ CSV_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk")
 LINEAGE_COLUMNS = ("_source_file", "_source_line", "_delivery_date", "_loaded_at", "_batch_id")
 
 
-class ColumnType(str, Enum):
+class ColumnType(str, Enum):  # noqa: UP042 (values compare as plain str)
     TEXT = "text"  # free text or identifier, VARCHAR
     CODE = "code"  # value from a code set, VARCHAR
     INT = "int"  # INTEGER
@@ -57,7 +57,7 @@ DUCKDB_TYPES = {
 }
 
 
-class Pii(str, Enum):
+class Pii(str, Enum):  # noqa: UP042 (values compare as plain str)
     """What a PII column holds. Columns of the same kind hash in the same namespace, so
     `id_card_no` in HIS and `certno` in the insurance extract give the same person key."""
 
@@ -68,7 +68,7 @@ class Pii(str, Enum):
     PHONE = "phone"
 
 
-class Reason(str, Enum):
+class Reason(str, Enum):  # noqa: UP042 (values compare as plain str)
     """Why a row or a file is refused. The generator records dirtied rows with these codes and
     ingestion writes the same codes to quarantine, so tests can match one against the other."""
 
@@ -136,7 +136,8 @@ SEX = ("1", "2")
 LEVELS = ("三级", "二级", "一级", "未定级")
 INST_TYPES = ("综合医院", "中医医院", "专科医院", "妇幼保健院", "社区卫生服务中心", "社区卫生服务站",
               "乡镇卫生院", "村卫生室", "门诊部/诊所", "专业公共卫生机构")
-PRIMARY_INST_TYPES = ("社区卫生服务中心", "社区卫生服务站", "乡镇卫生院", "村卫生室", "门诊部/诊所")
+PRIMARY_INST_TYPES = ("社区卫生服务中心", "社区卫生服务站", "乡镇卫生院", "村卫生室",
+                      "门诊部/诊所")
 MED_TYPES_INPATIENT = ("21", "22", "23", "24", "25", "52")
 MED_TYPES_OUTPATIENT = ("11", "12", "13", "14", "15", "16", "19", "51")
 MED_TYPES_OTHER = ("41", "99")
