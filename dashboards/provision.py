@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from dashboards.bundle import bundle_contents
 from dashboards.settings import DEMO_USERS, Settings, password, secret_key
@@ -27,14 +28,29 @@ def _prepare_environment(settings: Settings) -> None:
     secret_key(settings)  # superset_config.py reads it from the file when not in the env
 
 
-def _migrate_and_init() -> None:
+def _metadata_stamp(settings: Settings) -> Path | None:
+    """Marks a metadata database already migrated by this Superset version (SQLite only: a
+    shared Postgres metadata database is always re-checked)."""
+    if os.environ.get("SUPERSET_METADATA_URI"):
+        return None
+    from importlib.metadata import version
+
+    return settings.superset_home / f".metadata-ready-{version('apache-superset')}"
+
+
+def _migrate_and_init(settings: Settings) -> None:
     from flask_migrate import upgrade
     from superset import appbuilder, db, security_manager
 
+    stamp = _metadata_stamp(settings)
+    if stamp is not None and stamp.exists():
+        return  # migrating and syncing permissions again costs ~40 s and changes nothing
     upgrade()
     appbuilder.add_permissions(update_perms=True)
     security_manager.sync_role_definitions()
     db.session.commit()
+    if stamp is not None:
+        stamp.touch()
 
 
 def _import_bundle(settings: Settings):
@@ -62,6 +78,20 @@ def _uuid_of(yaml_text: str) -> str:
     return str(yaml.safe_load(yaml_text)["uuid"])
 
 
+def prepare_metadata(settings: Settings) -> None:
+    """Migrate Superset's metadata database and create the admin: the slow half of
+    provisioning, which needs no served file, so `make run` does it while the pipeline runs."""
+    _prepare_environment(settings)
+    from superset.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        from dashboards.roles import ensure_user
+
+        _migrate_and_init(settings)
+        ensure_user("admin", password(settings, "admin"), "Admin", "Admin")
+
+
 def provision(settings: Settings) -> dict[str, str]:
     if not settings.serving_path.exists():
         raise SystemExit(f"No served file at {settings.serving_path}: run `make pipeline` first "
@@ -73,7 +103,7 @@ def provision(settings: Settings) -> dict[str, str]:
     with app.app_context():
         from dashboards.roles import ensure_user, sync_roles
 
-        _migrate_and_init()
+        _migrate_and_init(settings)
         logins = {"admin": password(settings, "admin")}
         ensure_user("admin", logins["admin"], "Admin", "Admin")
         datasets = _import_bundle(settings)
@@ -87,9 +117,15 @@ def provision(settings: Settings) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="do not print the logins")
+    parser.add_argument("--metadata-only", action="store_true",
+                        help="only migrate the metadata database (no served file needed)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env()
+    if args.metadata_only:
+        prepare_metadata(settings)
+        print(f"Superset metadata ready in {settings.superset_home}.")
+        return 0
     logins = provision(settings)
     print(f"Superset provisioned from dashboards/ (served file {settings.serving_path}).")
     if not args.quiet:
