@@ -152,7 +152,12 @@ REF_TABLES = {
                      ("group_code", "text"), ("is_lead", "flag")),
     "population": (("year", "int"), ("township_code", "text"), ("sex", "code"), ("age", "int"),
                    ("population", "int")),
+    # Our addition to EXTRACTS.md (docs/budget.md): 医保总额预付, one row per group and year.
+    # Optional: older landings have no such file, and its absence is not an error.
+    "fund_budget": (("year", "int"), ("group_code", "text"), ("annual_budget", "money"),
+                    ("monthly_prepayment", "money")),
 }
+OPTIONAL_REF_TABLES = ("fund_budget",)
 REF_ENCODING = "utf-8"
 
 _HIS_PERSON = (

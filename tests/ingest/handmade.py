@@ -105,6 +105,8 @@ def write_reference(landing: Path, institutions=INSTITUTIONS) -> None:
                         "population": "1000"}],
     }
     for name, columns in REF_TABLES.items():
+        if name not in rows:  # optional reference files (fund_budget) stay absent here
+            continue
         (ref / f"{name}.csv").write_bytes(
             csv_bytes([col for col, _ in columns], rows[name], "utf-8"))
 

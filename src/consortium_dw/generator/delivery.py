@@ -118,6 +118,7 @@ class DeliveryWriter:
         self.insurance_dirtied = False
         self.stats = {"reversals": 0, "orphan_reversals": 0, "invalid_settlements": 0}
         self.flushed: set[tuple[int, int]] = set()
+        self.fund_ledger = None  # a fund_budget.FundLedger, told every settlement delivered
 
     def add(self, table_name: str, frame: pd.DataFrame, day) -> None:
         """Queue rows for delivery on `day` (array of datetime64[D]); days outside the window

@@ -27,6 +27,7 @@ from consortium_dw.generator import (
 from consortium_dw.generator.context import Context
 from consortium_dw.generator.delivery import DeliveryWriter, write_ref
 from consortium_dw.generator.district import build_district, population_table
+from consortium_dw.generator.fund_budget import FundLedger, budget_table
 from consortium_dw.generator.scenario import load_scenario
 
 
@@ -88,6 +89,8 @@ def _generate(size: str, seed: int, landing, dirty_log, progress, **overrides) -
     ctx = Context(scn, district)
     writer = DeliveryWriter(landing, scn.start, scn.end, seed, scn.dirty_rate, dirty_path,
                             district.admdvs)
+    resident_group = district.townships["group_code"].to_numpy(object)[ctx.township]
+    writer.fund_ledger = FundLedger(resident_group, scn.start, scn.end)
     contracts = family_doctors.build_contracts(ctx, np.random.default_rng([seed, 2]))
     family_doctors.deliver_contracts(writer, contracts)
 
@@ -114,6 +117,9 @@ def _generate(size: str, seed: int, landing, dirty_log, progress, **overrides) -
             public_health.literacy(ctx, rng, params, year, first, last, writer)
         writer.flush_month(first.year, first.month)
     writer.close()
+    # Written last: the budget follows the spending the months above simulated.
+    write_ref(landing, "fund_budget", budget_table(writer.fund_ledger, ctx.groups, scn.years,
+                                                   np.random.default_rng([seed, 5])))
 
     summary = {
         "size": size, "seed": seed, "start": scn.start.isoformat(), "end": scn.end.isoformat(),

@@ -109,3 +109,5 @@ def with_corrections(ctx: Context, rng: np.random.Generator, params: dict,
 def deliver(writer, frame: pd.DataFrame) -> None:
     if len(frame):
         writer.add("settlements", frame, day_of(frame["setl_time"].to_numpy()))
+        if writer.fund_ledger is not None:
+            writer.fund_ledger.record(frame)

@@ -1,4 +1,10 @@
-"""Reference data (`ref/*.csv`): replaced whole, in one transaction per file."""
+"""Reference data (`ref/*.csv`): replaced whole, in one transaction per file.
+
+district, institutions and population are all-or-nothing: a value that does not fit its type
+refuses the file. fund_budget (our addition, docs/budget.md) is checked row by row instead, so
+one mistyped group does not hold back every group's budget: its failing rows go to
+`quarantine.ref_fund_budget` with their reason, and the file may be absent (older landings).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from consortium_dw.contract import DUCKDB_TYPES, REF_ENCODING, REF_TABLES, ColumnType, Reason
+from consortium_dw.contract import (
+    DUCKDB_TYPES,
+    OPTIONAL_REF_TABLES,
+    REF_ENCODING,
+    REF_TABLES,
+    ColumnType,
+    Reason,
+)
 from consortium_dw.ingest.clock import LoadClock
 from consortium_dw.ingest.landing import REF_FOLDER
 from consortium_dw.ingest.readers import FileRefused
@@ -20,6 +33,31 @@ from consortium_dw.ingest.rules import literal, quote
 from consortium_dw.ingest.warehouse import ensure_schema
 
 REF_SYSTEM = "ref"
+LINEAGE_COLUMNS = "_source_file, _source_line, _delivery_date, _loaded_at, _batch_id"
+
+# Row rules of the reference files checked row by row: (reason, failing condition on the
+# delivered text, detail). The first failing rule names the row's reason.
+_ROW_RULES = {
+    "fund_budget": (
+        (Reason.MISSING_REQUIRED,
+         "nullif(year, '') IS NULL OR nullif(group_code, '') IS NULL "
+         "OR nullif(annual_budget, '') IS NULL",
+         "year, group_code and annual_budget are required"),
+        (Reason.MALFORMED_NUMBER,
+         "try_cast(year AS INTEGER) IS NULL "
+         "OR try_cast(annual_budget AS DECIMAL(16,2)) IS NULL "
+         "OR (nullif(monthly_prepayment, '') IS NOT NULL "
+         "AND try_cast(monthly_prepayment AS DECIMAL(16,2)) IS NULL)",
+         "year is not a whole number, or an amount is not a number in yuan"),
+        (Reason.NEGATIVE_AMOUNT,
+         "try_cast(annual_budget AS DECIMAL(16,2)) < 0 "
+         "OR try_cast(monthly_prepayment AS DECIMAL(16,2)) < 0",
+         "a budget or a prepayment is negative"),
+        (Reason.DUPLICATE_ROW,
+         "row_number() OVER (PARTITION BY year, group_code ORDER BY _source_line) > 1",
+         "same key (year, group_code) earlier in the file"),
+    ),
+}
 
 
 @dataclass
@@ -29,6 +67,8 @@ class ReferenceLoad:
     rows: int
     batch_id: str
     refused: FileRefused | None = None
+    quarantined: int = 0
+    absent: bool = False  # an optional file not delivered: the loaded version stays
 
 
 def _read_reference(path: Path, name: str) -> pa.Table:
@@ -79,22 +119,13 @@ def load_reference(con: duckdb.DuckDBPyConnection, landing: Path,
         file_name = f"{name}.csv"
         source = f"{REF_FOLDER}/{file_name}"
         batch_id = str(uuid.uuid4())
+        path = Path(landing) / REF_FOLDER / file_name
+        if name in OPTIONAL_REF_TABLES and not path.exists():
+            results.append(ReferenceLoad(name, file_name, 0, batch_id, absent=True))
+            continue
         try:
-            text_table = _read_reference(Path(landing) / REF_FOLDER / file_name, name)
-            select_list, failure = _typed_sql(name)
-            scratch = duckdb.connect()
-            scratch.register("delivered", text_table)
-            bad = scratch.execute(
-                f"SELECT count(*) FROM delivered WHERE {failure}").fetchall()[0][0]
-            if bad:
-                raise FileRefused(Reason.MALFORMED_NUMBER,
-                                  f"{bad} rows with a value that does not fit its type")
-            typed = scratch.sql(
-                f"SELECT {select_list}, {literal(source)} AS _source_file, "
-                f"CAST(row_number() OVER () AS INTEGER) AS _source_line, "
-                f"CAST(NULL AS DATE) AS _delivery_date, {clock.loaded_at_sql} AS _loaded_at, "
-                f"{literal(batch_id)} AS _batch_id FROM delivered").to_arrow_table()
-            scratch.close()
+            text_table = _read_reference(path, name)
+            typed, quarantined = _checked(text_table, name, source, batch_id, clock)
         except FileRefused as refused:
             _record_refusal(con, file_name, refused, batch_id, clock)
             results.append(ReferenceLoad(name, file_name, 0, batch_id, refused))
@@ -106,14 +137,68 @@ def load_reference(con: duckdb.DuckDBPyConnection, landing: Path,
             con.execute(f"INSERT INTO raw.{quote('ref_' + name)} BY NAME "
                         f"SELECT * FROM typed_reference")
             con.unregister("typed_reference")
+            if name in _ROW_RULES:
+                con.execute(_quarantine_ddl(name))
+                con.execute(f"DELETE FROM quarantine.{quote('ref_' + name)}")
+                con.register("quarantined_reference", quarantined)
+                con.execute(f"INSERT INTO quarantine.{quote('ref_' + name)} BY NAME "
+                            f"SELECT * FROM quarantined_reference")
+                con.unregister("quarantined_reference")
             con.execute("DELETE FROM quarantine.rejected_files WHERE system = ? AND file_name = ?",
                         [REF_SYSTEM, file_name])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        results.append(ReferenceLoad(name, file_name, typed.num_rows, batch_id))
+        results.append(ReferenceLoad(name, file_name, typed.num_rows, batch_id,
+                                     quarantined=quarantined.num_rows if quarantined else 0))
     return results
+
+
+def _checked(text_table: pa.Table, name: str, source: str, batch_id: str,
+             clock: LoadClock) -> tuple[pa.Table, pa.Table | None]:
+    """(typed rows that pass, quarantined rows as text with their reason). Files without row
+    rules are refused whole when a value does not fit its type."""
+    select_list, failure = _typed_sql(name)
+    lineage = (f"{literal(source)} AS _source_file, "
+               f"CAST(row_number() OVER () AS INTEGER) AS _source_line, "
+               f"CAST(NULL AS DATE) AS _delivery_date, {clock.loaded_at_sql} AS _loaded_at, "
+               f"{literal(batch_id)} AS _batch_id")
+    scratch = duckdb.connect()
+    try:
+        scratch.register("delivered", text_table)
+        scratch.execute(f"CREATE TABLE lined AS SELECT *, {lineage} FROM delivered")
+        rules = _ROW_RULES.get(name)
+        if not rules:
+            bad = scratch.execute(f"SELECT count(*) FROM lined WHERE {failure}").fetchall()[0][0]
+            if bad:
+                raise FileRefused(Reason.MALFORMED_NUMBER,
+                                  f"{bad} rows with a value that does not fit its type")
+            return scratch.sql(f"SELECT {select_list}, {LINEAGE_COLUMNS} FROM lined "
+                               f"ORDER BY _source_line").to_arrow_table(), None
+        reason = " ".join(f"WHEN {condition} THEN {literal(r.value)}"
+                          for r, condition, _ in rules)
+        detail = " ".join(f"WHEN {condition} THEN {literal(text)}"
+                          for _, condition, text in rules)
+        scratch.execute(f"CREATE TABLE judged AS SELECT *, CASE {reason} END AS _reason, "
+                        f"CASE {detail} END AS _reason_detail FROM lined")
+        passed = scratch.sql(f"SELECT {select_list}, {LINEAGE_COLUMNS} FROM judged "
+                             f"WHERE _reason IS NULL ORDER BY _source_line").to_arrow_table()
+        text_columns = ", ".join(quote(col) for col, _ in REF_TABLES[name])
+        quarantined = scratch.sql(
+            f"SELECT {text_columns}, _reason, _reason_detail, {LINEAGE_COLUMNS} FROM judged "
+            f"WHERE _reason IS NOT NULL ORDER BY _source_line").to_arrow_table()
+        return passed, quarantined
+    finally:
+        scratch.close()
+
+
+def _quarantine_ddl(name: str) -> str:
+    columns = ", ".join(f"{quote(col)} VARCHAR" for col, _ in REF_TABLES[name])
+    return (f"CREATE TABLE IF NOT EXISTS quarantine.{quote('ref_' + name)} ({columns}, "
+            f"_reason VARCHAR, _reason_detail VARCHAR, _source_file VARCHAR, "
+            f"_source_line INTEGER, _delivery_date DATE, _loaded_at TIMESTAMP, "
+            f"_batch_id VARCHAR)")
 
 
 def _record_refusal(con, file_name: str, refused: FileRefused, batch_id: str,
