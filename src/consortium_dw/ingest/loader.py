@@ -12,7 +12,6 @@ is skipped (unless `force`), so loading the same folder twice changes nothing at
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,9 +19,11 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from consortium_dw.contract import Reason, Table
+from consortium_dw.ingest.batch import FileLineage, judge
 from consortium_dw.ingest.clock import LoadClock
 from consortium_dw.ingest.landing import (
     Delivery,
@@ -33,7 +34,7 @@ from consortium_dw.ingest.landing import (
 )
 from consortium_dw.ingest.readers import FileRefused, read_delivered_file
 from consortium_dw.ingest.reference import load_reference, reference_loaded
-from consortium_dw.ingest.rules import checked_query, literal, quote, typed_select
+from consortium_dw.ingest.rules import literal, quote
 from consortium_dw.ingest.warehouse import ensure_schema
 from consortium_dw.pseudonymise import load_key
 
@@ -99,6 +100,7 @@ class _Batch:
     refused: list[FileOutcome] = field(default_factory=list)
     emptied: list[FileOutcome] = field(default_factory=list)
     nbytes: int = 0
+    rows: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.loaded or self.refused or self.emptied)
@@ -111,13 +113,20 @@ def _last_loaded_sha(con, table: Table) -> dict[date, str | None]:
     return dict(rows)
 
 
-def _with_lineage(text: pa.Table, outcome: FileOutcome) -> pa.Table:
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _with_lineage(text: pa.Table, file_index: int, first_row: int, day: date) -> pa.Table:
+    """Lineage as numbers (the file's index in the batch): per-row strings would cost more
+    than the rows' own validation; `batch.judge` turns the index back into names."""
     n = text.num_rows
+    day_number = np.full(n, day.toordinal() - _EPOCH_ORDINAL, dtype=np.int32)
     return (text
-            .append_column("_source_file", pa.array([outcome.source_file] * n, pa.string()))
-            .append_column("_source_line", pa.array(range(1, n + 1), pa.int32()))
-            .append_column("_delivery_date", pa.array([outcome.day] * n, pa.date32()))
-            .append_column("_batch_id", pa.array([outcome.batch_id] * n, pa.string())))
+            .append_column("_file", pa.array(np.full(n, file_index, dtype=np.int32)))
+            .append_column("_source_line", pa.array(np.arange(1, n + 1, dtype=np.int32)))
+            .append_column("_row", pa.array(np.arange(first_row, first_row + n,
+                                                      dtype=np.int64)))
+            .append_column("_delivery_date", pa.array(day_number).view(pa.date32())))
 
 
 _NEVER_LOADED = object()
@@ -170,8 +179,9 @@ def _collect_day(delivery: Delivery, table: Table, previous_sha, force: bool,
         outcome = FileOutcome(delivery.system, delivery.day, table.name, name, "loaded",
                               batch_id=str(uuid.uuid4()), sha256=digest,
                               rows_read=text.num_rows)
-        batch.tables.append(_with_lineage(text, outcome))
+        batch.tables.append(_with_lineage(text, len(batch.loaded), batch.rows, delivery.day))
         batch.nbytes += text.nbytes
+        batch.rows += text.num_rows
         batch.loaded.append(outcome)
     return skipped
 
@@ -179,37 +189,18 @@ def _collect_day(delivery: Delivery, table: Table, previous_sha, force: bool,
 def _validate(batch: _Batch, table: Table, key: bytes, ref_codes: pa.Table,
               clock: LoadClock) -> tuple[pa.Table, pa.Table]:
     """(rows for raw.<table>, rows for quarantine.<table>), both pseudonymised; fills the
-    outcomes' counts. Runs in a private in-memory database."""
-    with tempfile.TemporaryDirectory(prefix="ingest-scratch-") as scratch_dir:
-        scratch = duckdb.connect(config={"temp_directory": scratch_dir})
-        try:
-            scratch.register("delivered", pa.concat_tables(batch.tables))
-            scratch.register("ref_institution_codes", ref_codes)
-            scratch.execute("CREATE TEMP TABLE checked AS "
-                            + checked_query(table, key, clock.loaded_at_sql))
-            loaded_at = clock.loaded_at_sql
-            lineage = (f"_source_file, _source_line, _delivery_date, {loaded_at} AS _loaded_at, "
-                       "_batch_id")
-            passed = scratch.sql(
-                f"SELECT {typed_select(table)}, {lineage} FROM checked "
-                f"WHERE _reason IS NULL ORDER BY _source_file, _source_line").to_arrow_table()
-            text_columns = ", ".join(quote(c) for c in table.column_names)
-            quarantined = scratch.sql(
-                f"SELECT {text_columns}, _reason, _reason_detail, {lineage} FROM checked "
-                f"WHERE _reason IS NOT NULL ORDER BY _source_file, _source_line").to_arrow_table()
-            counts = scratch.execute(
-                "SELECT _batch_id, _reason, count(*) FROM checked GROUP BY ALL").fetchall()
-        finally:
-            scratch.close()
-    by_batch = {o.batch_id: o for o in batch.loaded}
-    for batch_id, reason, n in counts:
-        outcome = by_batch[batch_id]
+    outcomes' counts."""
+    judged = judge(pa.concat_tables(batch.tables),
+                   [FileLineage(o.source_file, o.batch_id) for o in batch.loaded],
+                   table, key, ref_codes, clock.loaded_at_sql)
+    for file_index, reason, n in judged.counts:
+        outcome = batch.loaded[file_index]
         if reason is None:
             outcome.rows_loaded += n
         else:
             outcome.rows_quarantined += n
             outcome.quarantined_by_reason[reason] += n
-    return passed, quarantined
+    return judged.passed, judged.quarantined
 
 
 def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, table: Table, passed, quarantined,

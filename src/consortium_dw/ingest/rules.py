@@ -1,11 +1,13 @@
-"""The contract's row rules as one DuckDB query per table.
+"""The contract's row rules as DuckDB SQL, and the one query that judges a batch with them.
 
-Each row gets at most one `_reason`: the first failing rule in `contract.Reason` order (and,
+Each row gets at most one reason: the first failing rule in `contract.Reason` order (and,
 within a rule, the first failing column in contract order). Everything is set-based SQL, so a
 city-sized batch is one query, not a Python loop per row.
 
-Input relation `delivered`: the contract's columns as text plus `_source_file`, `_source_line`,
-`_delivery_date`, `_batch_id`. Relation `ref_institution_codes(inst_code)` holds the known
+Input relation `delivered`: the contract's columns as text plus `_file` (the file's index in
+the batch), `_source_line`, `_row` (the row's position in the batch) and `_delivery_date`; for
+each identity-card column `c`, `_id_ok__c` = `valid_id_sql(c)`, computed once per distinct
+value (see `ingest.batch`). Relation `ref_institution_codes(inst_code)` holds the known
 institutions.
 """
 
@@ -20,7 +22,6 @@ from consortium_dw.contract import (
     Reason,
     Table,
 )
-from consortium_dw.pseudonymise import hmac_sql
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
@@ -76,8 +77,14 @@ def valid_id_sql(v: str) -> str:
             f"upper(substr({v}, 18, 1)))")
 
 
+def id_ok_column(column: str) -> str:
+    """The precomputed check-digit verdict of an identity-card column."""
+    return f"_id_ok__{column}"
+
+
 def rule_conditions(table: Table, load_time_sql: str) -> list[tuple[Reason, str, str]]:
-    """(reason, condition, detail) in evaluation order."""
+    """(reason, condition, detail) in evaluation order; the last one is the duplicate rule,
+    which `verdict_query` evaluates as a join rather than as this window expression."""
     rules: list[tuple[Reason, str, str]] = []
     cols = table.columns
     for c in cols:
@@ -105,7 +112,7 @@ def rule_conditions(table: Table, load_time_sql: str) -> list[tuple[Reason, str,
     for c in cols:
         if c.pii == Pii.ID_CARD:
             rules.append((Reason.BAD_ID_CHECKSUM,
-                          f"{value(c.name)} IS NOT NULL AND NOT {valid_id_sql(value(c.name))}",
+                          f"{value(c.name)} IS NOT NULL AND NOT {quote(id_ok_column(c.name))}",
                           f"{c.name} fails the GB 11643 format or check digit"))
     for c in cols:
         if c.institution:
@@ -146,28 +153,27 @@ def rule_conditions(table: Table, load_time_sql: str) -> list[tuple[Reason, str,
     return rules
 
 
-def checked_query(table: Table, key: bytes, load_time_sql: str) -> str:
-    """Every delivered row, PII pseudonymised, with `_reason` / `_reason_detail` (NULL = pass).
+def verdict_query(table: Table, load_time_sql: str) -> str:
+    """One column `_rule`, in `_row` order: NULL when the row passes, else the index in
+    `rule_conditions` of the first rule it fails.
 
-    Window functions may not appear inside CASE, so the duplicate flag is computed first."""
+    Every rule is written once (reason and detail are looked up from the index afterwards).
+    The duplicate rule is a grouped join, not `row_number()`: a window would sort every row
+    with all its columns, the aggregate only touches the keys of repeated rows."""
     rules = rule_conditions(table, load_time_sql)
-    duplicate = rules.pop()
-    reason_case = "CASE " + " ".join(
-        f"WHEN {cond} THEN {literal(reason.value)}" for reason, cond, _ in rules) + \
-        f" WHEN _is_duplicate THEN {literal(duplicate[0].value)} END"
-    detail_case = "CASE " + " ".join(
-        f"WHEN {cond} THEN {literal(detail)}" for _, cond, detail in rules) + \
-        f" WHEN _is_duplicate THEN {literal(duplicate[2])} END"
-    outputs = []
-    for c in table.columns:
-        if c.pii:
-            outputs.append(f"{hmac_sql(key, c.pii, value(c.name))} AS {quote(c.name)}")
-        else:
-            outputs.append(f"{value(c.name)} AS {quote(c.name)}")
-    return (f"WITH flagged AS (SELECT *, {duplicate[1]} AS _is_duplicate FROM delivered) "
-            f"SELECT {', '.join(outputs)}, {reason_case} AS _reason, "
-            f"{detail_case} AS _reason_detail, _source_file, _source_line, _delivery_date, "
-            f"_batch_id FROM flagged")
+    duplicate_index = len(rules) - 1
+    keys = [quote(k) for k in table.key]
+    repeated_keys = ", ".join(f"{k} AS _dup_key_{i}" for i, k in enumerate(keys))
+    same_key = " AND ".join(f"delivered.{k} IS NOT DISTINCT FROM repeated._dup_key_{i}"
+                            for i, k in enumerate(keys))
+    whens = " ".join(f"WHEN {cond} THEN {i}" for i, (_, cond, _) in enumerate(rules[:-1]))
+    return (f"WITH repeated AS (SELECT _file AS _dup_file, {repeated_keys}, "
+            f"min(_source_line) AS _first_line FROM delivered GROUP BY ALL "
+            f"HAVING count(*) > 1) "
+            f"SELECT CASE {whens} WHEN delivered._source_line > repeated._first_line "
+            f"THEN {duplicate_index} END AS _rule "
+            f"FROM delivered LEFT JOIN repeated ON delivered._file = repeated._dup_file "
+            f"AND {same_key} ORDER BY delivered._row")
 
 
 def typed_select(table: Table) -> str:
