@@ -73,7 +73,8 @@ def test_tabs_hold_one_theme_each_and_the_anatomy_table(contents):
     position = contents["dashboards/committee.yaml"]["position"]
     tabs = [c["meta"]["text"] for c in position.values()
             if isinstance(c, dict) and c.get("type") == "TAB"]
-    assert tabs == ["就诊格局", "费用负担", "家庭医生", "健康素养", "资源下沉与协同", "解剖分析"]
+    assert tabs == ["就诊格局", "费用负担", "家庭医生", "健康素养", "资源下沉与协同", "解剖分析",
+                    "医保总额预付"]
 
 
 def test_layout_naming_an_unknown_chart_is_an_error():

@@ -31,7 +31,7 @@ def dashboard_charts(session: SupersetSession) -> list[dict]:
 @pytest.mark.parametrize("user", ["committee", "analyst"])
 def test_every_chart_of_the_dashboard_returns_rows(sessions, user):
     charts = dashboard_charts(sessions[user])
-    assert len(charts) == 14
+    assert len(charts) == 17
     for chart in charts:
         response = sessions[user].get(f"/api/v1/chart/{chart['id']}/data/")
         assert response.status_code == 200, (chart["slice_name"], response.text[:500])
@@ -123,4 +123,4 @@ def test_provisioning_twice_leaves_one_copy_of_each(sessions, superset):
              for kind in ("database", "dataset", "chart", "dashboard")}
     assert after == before
     assert {kind: len(ids) for kind, ids in after.items()} == \
-        {"database": 1, "dataset": 8, "chart": 14, "dashboard": 1}
+        {"database": 1, "dataset": 10, "chart": 17, "dashboard": 1}

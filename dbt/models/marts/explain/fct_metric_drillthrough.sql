@@ -1,0 +1,44 @@
+-- Why this number, served: the contribution rows of explain.fct_metric_contributions for the
+-- month periods of the latest `drillthrough_months` months (var: default 1, 0 serves none),
+-- materialised in marts so the publish copies it and the Superset dataset 「指标溯源明细」 can
+-- filter metric × month × scope. Every period stays with `make explain` on the warehouse:
+-- served whole, each source row would be copied dozens of times (docs/budget.md).
+{%- set months_back = 1 - var('drillthrough_months', 1) %}
+with latest as (
+    select max(period_start) as last_month
+    from {{ ref('metric_values') }}
+    where period_type = 'month'
+),
+
+definitions as (
+    select metric_code, metric_name_zh from {{ ref('metric_definitions') }}
+)
+
+select
+    contributions.metric_code,
+    definitions.metric_name_zh,
+    contributions.period_type,
+    contributions.period_start,
+    {{ month_label('contributions.period_start') }} as period_label,
+    contributions.scope_type,
+    contributions.scope_code,
+    contributions.role,
+    case contributions.role when 'numerator' then '分子' else '分母' end as role_zh,
+    contributions.row_key,
+    contributions.count_key,
+    contributions.aggregation,
+    contributions.person_key,
+    contributions.contribution,
+    contributions.source_system,
+    contributions.source_table,
+    contributions.source_file,
+    contributions.source_line,
+    contributions.delivery_date,
+    contributions.note
+from {{ ref('fct_metric_contributions') }} as contributions
+cross join latest
+left join definitions
+    on contributions.metric_code = definitions.metric_code
+where contributions.period_type = 'month'
+    and contributions.period_start
+    >= cast({{ dbt.dateadd('month', months_back, 'latest.last_month') }} as date)
