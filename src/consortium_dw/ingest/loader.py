@@ -12,11 +12,15 @@ is skipped (unless `force`), so loading the same folder twice changes nothing at
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -39,6 +43,7 @@ from consortium_dw.ingest.warehouse import ensure_schema
 from consortium_dw.pseudonymise import load_key
 
 DEFAULT_BATCH_BYTES = 256 << 20
+T = TypeVar("T")
 
 
 @dataclass
@@ -260,25 +265,69 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table,
     previous = _last_loaded_sha(con, table)
     wanted = set(days) if days is not None else None
     result = TableLoadResult(table.name)
-    batch = _Batch()
 
-    def flush(current: _Batch) -> None:
-        passed = quarantined = None
-        if current.tables:
-            passed, quarantined = _validate(current, table, key, ref_codes, clock)
-        _write(con, current, table, passed, quarantined, clock)
-        result.outcomes.extend(current.loaded + current.refused + current.emptied)
+    def collected():
+        """(outcomes of unchanged files, None) per day, and (None, batch) per full batch."""
+        batch = _Batch()
+        for folder in day_folders(landing, table.system):
+            day = date.fromisoformat(folder.name)
+            if wanted is not None and day not in wanted:
+                continue
+            delivery = read_delivery(table.system, folder)
+            previous_sha = previous.get(day, _NEVER_LOADED)
+            yield _collect_day(delivery, table, previous_sha, force, batch), None
+            if batch.nbytes >= batch_bytes:
+                yield None, batch
+                batch = _Batch()
+        if batch:
+            yield None, batch
 
-    for folder in day_folders(landing, table.system):
-        day = date.fromisoformat(folder.name)
-        if wanted is not None and day not in wanted:
+    # Reading (decode, parse: mostly Python) of the next batch overlaps the judging and writing
+    # of this one (DuckDB, which releases the GIL).
+    for unchanged, batch in prefetched(collected()):
+        if batch is None:
+            result.outcomes.extend(unchanged)
             continue
-        delivery = read_delivery(table.system, folder)
-        previous_sha = previous.get(day, _NEVER_LOADED)
-        result.outcomes.extend(_collect_day(delivery, table, previous_sha, force, batch))
-        if batch.nbytes >= batch_bytes:
-            flush(batch)
-            batch = _Batch()
-    if batch:
-        flush(batch)
+        passed = quarantined = None
+        if batch.tables:
+            passed, quarantined = _validate(batch, table, key, ref_codes, clock)
+        _write(con, batch, table, passed, quarantined, clock)
+        result.outcomes.extend(batch.loaded + batch.refused + batch.emptied)
     return result
+
+
+def prefetched(items: Iterator[T]) -> Iterator[T]:
+    """`items`, produced one step ahead in a thread; its exceptions re-raise here. Closing the
+    consumer early stops the producer at its next step."""
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                handoff.put((item, None))
+        except BaseException as error:  # noqa: BLE001 (handed to the consumer, raised there)
+            handoff.put((None, error))
+            return
+        handoff.put((done, None))
+
+    producer = threading.Thread(target=produce, name="ingest-reader", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item, error = handoff.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while producer.is_alive():
+            try:
+                handoff.get(timeout=0.1)
+            except queue.Empty:
+                pass

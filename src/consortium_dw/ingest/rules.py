@@ -124,8 +124,13 @@ def rule_conditions(table: Table, load_time_sql: str) -> list[tuple[Reason, str,
                    if REVERSAL_FLAG in table.column_names else "false")
     for c in cols:
         if c.type == ColumnType.MONEY:
+            # The sign test first spares the decimal cast on almost every row; it cannot miss
+            # one: a value reaching this rule matched the money pattern (an optional leading
+            # minus, digits), so a negative one starts with '-'.
             rules.append((Reason.NEGATIVE_AMOUNT,
-                          f"try_cast({value(c.name)} AS DECIMAL(16,2)) < 0 AND NOT {is_reversal}",
+                          f"starts_with({value(c.name)}, '-') "
+                          f"AND try_cast({value(c.name)} AS DECIMAL(16,2)) < 0 "
+                          f"AND NOT {is_reversal}",
                           f"{c.name} is negative on a row that is not a reversal"))
     if table.name == "settlements":
         def money(name: str) -> str:

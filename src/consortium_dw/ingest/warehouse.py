@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from consortium_dw.contract import DUCKDB_TYPES, REF_TABLES, TABLES, ColumnType, Table
+from consortium_dw.contract import DUCKDB_TYPES, REF_TABLES, TABLES, Column, ColumnType, Table
 from consortium_dw.ingest.rules import quote
 
 LINEAGE_DDL = ("_source_file VARCHAR, _source_line INTEGER, _delivery_date DATE, "
@@ -22,13 +22,24 @@ CREATE TABLE IF NOT EXISTS audit.load_log (
   loaded_at TIMESTAMP)"""
 
 
+# Pseudonyms are random hex: DuckDB's string compression (dict_fsst) gains little on them but
+# its analysis made inserting a batch ~2.5x slower (settlements, 667 k rows: 5.8 s -> 2.1 s for
+# the insert, file 105 -> 170 MB). Stored plain, they are also the cheapest to read back.
+PSEUDONYM_STORAGE = " USING COMPRESSION uncompressed"
+
+
+def _storage(column: Column) -> str:
+    return PSEUDONYM_STORAGE if column.pii else ""
+
+
 def raw_ddl(table: Table) -> str:
-    columns = ", ".join(f"{quote(c.name)} {DUCKDB_TYPES[c.type]}" for c in table.columns)
+    columns = ", ".join(f"{quote(c.name)} {DUCKDB_TYPES[c.type]}{_storage(c)}"
+                        for c in table.columns)
     return f"CREATE TABLE IF NOT EXISTS raw.{quote(table.name)} ({columns}, {LINEAGE_DDL})"
 
 
 def quarantine_ddl(table: Table) -> str:
-    columns = ", ".join(f"{quote(c.name)} VARCHAR" for c in table.columns)
+    columns = ", ".join(f"{quote(c.name)} VARCHAR{_storage(c)}" for c in table.columns)
     return (f"CREATE TABLE IF NOT EXISTS quarantine.{quote(table.name)} ({columns}, "
             f"_reason VARCHAR, _reason_detail VARCHAR, {LINEAGE_DDL})")
 
