@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from consortium_dw.report.budget import load_budget
+
 HEADLINE_ORDER = ("in_district_rate", "health_literacy_level", "fd_signing_rate", "oop_ratio",
                   "outflow_rate")
 THEME_ORDER = ("就诊格局", "费用负担", "家庭医生", "健康素养", "资源下沉与协同")
@@ -99,6 +101,7 @@ class CommitteePack:
     quality: tuple[SystemQuality, ...] | None
     quality_note: str
     definitions: tuple[MetricDefinition, ...]
+    budget: tuple = ()  # report.budget.BudgetPosition per group; empty without a budget file
 
 
 def parse_month(text: str) -> date:
@@ -272,7 +275,8 @@ def load_pack(serving: Path, month_text: str) -> CommitteePack:
         supporting = tuple(r for r in readings if not r.metric.is_headline)
         laggards, left_out = _laggards(con, by_code, month)
         quality, quality_note = _quality(con, month)
+        budget = load_budget(con, month)
     finally:
         con.close()
     return CommitteePack(month, district, headlines, supporting, tuple(laggards), left_out,
-                         quality, quality_note, tuple(definitions))
+                         quality, quality_note, tuple(definitions), budget)

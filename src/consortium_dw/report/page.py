@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from html import escape
 
+from consortium_dw.report.budget import budget_section
 from consortium_dw.report.charts import BAD, GOOD, bar_chart, trend_chart
 from consortium_dw.report.data import (
     CommitteePack,
@@ -212,7 +213,10 @@ def render_html(pack: CommitteePack, generated_at: datetime | None = None) -> st
 <h2>四、本月数据质量</h2>
 {_quality_section(pack)}
 
-<h2>五、指标口径</h2>
+<h2>五、医保总额预付</h2>
+{budget_section(pack.budget)}
+
+<h2>六、指标口径</h2>
 {_definitions_table(pack)}
 </body></html>
 """
