@@ -17,6 +17,7 @@ select
     referrals.referral_time,
     referrals.referral_date,
     referrals.referral_kind,
+    referrals.reason_icd10,
     referrals.status,
     referrals.status = '已接收' as is_accepted,
     referrals.accepted_time,

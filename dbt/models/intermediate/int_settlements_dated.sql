@@ -1,3 +1,6 @@
+-- A view: its one reader, fct_settlements, is the table (one write of 8 M rows, not two).
+{{ config(materialized='view') }}
+
 -- Settlements that count in money, each dated by its encounter's date (so all of an
 -- encounter's money falls in one period), or by its own enddate outside any encounter.
 with netted as (

@@ -111,6 +111,8 @@ select
     classified.psn_part_amt,
     classified.refd_setl_flag,
     classified.init_setl_id,
+    classified.dise_no,
+    classified.dise_name,
     classified.vali_flag,
     classified.settlement_status,
     classified.settlement_status = 'valid' as is_valid,

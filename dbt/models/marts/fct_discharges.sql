@@ -7,6 +7,8 @@ select
     discharge_date,
     los_days,
     main_dx_icd10,
+    main_dx_name,
+    other_dx_icd10,
     main_op_code,
     op_level,
     discharge_mode,
