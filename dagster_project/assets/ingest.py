@@ -63,8 +63,16 @@ def _reference_asset(name: str) -> AssetsDefinition:
             raise Failure(description=f"ref/{loaded.file_name} refused: "
                                       f"{loaded.refused.reason.value}: {loaded.refused.detail}; "
                                       "the previous version stays in place")
+        if loaded.absent:
+            context.log.info(f"ref/{loaded.file_name} not delivered (optional): raw.ref_{name} "
+                             "keeps what it held")
+        if loaded.quarantined:
+            context.log.warning(f"ref/{loaded.file_name}: {loaded.quarantined} rows quarantined "
+                                f"(quarantine.ref_{name})")
         context.log.info(f"raw.ref_{name}: {loaded.rows} rows")
         return MaterializeResult(metadata={"dagster/row_count": loaded.rows,
+                                           "rows_quarantined": loaded.quarantined,
+                                           "delivered": not loaded.absent,
                                            "batch_id": loaded.batch_id})
 
     return _load
