@@ -84,6 +84,7 @@ def judge(delivered: pa.Table, files: list[FileLineage], table: Table, key: byte
     with tempfile.TemporaryDirectory(prefix="ingest-scratch-") as scratch_dir:
         scratch = duckdb.connect(config={"temp_directory": scratch_dir})
         try:
+            scratch.execute("SET enable_progress_bar = false")
             pseudonyms, id_ok = _pseudonymise(delivered, table, key)
             for name, verdicts in id_ok.items():
                 delivered = delivered.append_column(id_ok_column(name), verdicts)

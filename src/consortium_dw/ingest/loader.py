@@ -42,7 +42,9 @@ from consortium_dw.ingest.rules import literal, quote
 from consortium_dw.ingest.warehouse import ensure_schema
 from consortium_dw.pseudonymise import load_key
 
-DEFAULT_BATCH_BYTES = 256 << 20
+# Measured on 90 days of city settlements: 128 MB batches load as fast as 256 MB ones and
+# peak at 1.7 GB instead of 2.4 GB.
+DEFAULT_BATCH_BYTES = 128 << 20
 T = TypeVar("T")
 
 
@@ -298,7 +300,10 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table,
 
 def prefetched(items: Iterator[T]) -> Iterator[T]:
     """`items`, produced one step ahead in a thread; its exceptions re-raise here. Closing the
-    consumer early stops the producer at its next step."""
+    consumer early stops the producer at its next step.
+
+    The producer starts the next item only once the consumer has taken the previous one, so at
+    most two batches are in memory: the one being written and the one being read."""
     handoff: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
     done = object()
@@ -309,6 +314,7 @@ def prefetched(items: Iterator[T]) -> Iterator[T]:
                 if stop.is_set():
                     return
                 handoff.put((item, None))
+                handoff.join()
         except BaseException as error:  # noqa: BLE001 (handed to the consumer, raised there)
             handoff.put((None, error))
             return
@@ -319,6 +325,7 @@ def prefetched(items: Iterator[T]) -> Iterator[T]:
     try:
         while True:
             item, error = handoff.get()
+            handoff.task_done()
             if error is not None:
                 raise error
             if item is done:
@@ -329,5 +336,6 @@ def prefetched(items: Iterator[T]) -> Iterator[T]:
         while producer.is_alive():
             try:
                 handoff.get(timeout=0.1)
+                handoff.task_done()
             except queue.Empty:
                 pass
