@@ -222,8 +222,15 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, table: Table, passed, 
             con.execute(f"DELETE FROM {raw} WHERE _delivery_date IN ({day_list})")
             con.execute(f"DELETE FROM {quarantine} WHERE _delivery_date IN ({day_list})")
         if evaluated:
-            con.executemany("DELETE FROM quarantine.rejected_files WHERE system = ? AND "
-                            "delivery_date = ? AND file_name = ?", evaluated)
+            # One statement, not one per file: a history batch holds hundreds of small files.
+            con.register("evaluated_files", pa.table({
+                "system": pa.array([e[0] for e in evaluated], pa.string()),
+                "delivery_date": pa.array([e[1] for e in evaluated], pa.date32()),
+                "file_name": pa.array([e[2] for e in evaluated], pa.string())}))
+            con.execute("DELETE FROM quarantine.rejected_files r WHERE EXISTS (SELECT 1 FROM "
+                        "evaluated_files e WHERE r.system = e.system AND r.delivery_date = "
+                        "e.delivery_date AND r.file_name = e.file_name)")
+            con.unregister("evaluated_files")
         if passed is not None and passed.num_rows:
             con.register("passed_rows", passed)
             con.execute(f"INSERT INTO {raw} BY NAME SELECT * FROM passed_rows")
@@ -239,10 +246,19 @@ def _write(con: duckdb.DuckDBPyConnection, batch: _Batch, table: Table, passed, 
                  for o in batch.refused])
         logged = batch.loaded + batch.emptied
         if logged:
-            con.executemany(
-                "INSERT INTO audit.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(o.batch_id, o.system, o.day, o.table_name, o.file_name, o.sha256, o.rows_read,
-                  o.rows_loaded, o.rows_quarantined, clock.loaded_at) for o in logged])
+            con.register("logged_files", pa.table({
+                "batch_id": pa.array([o.batch_id for o in logged], pa.string()),
+                "system": pa.array([o.system for o in logged], pa.string()),
+                "delivery_date": pa.array([o.day for o in logged], pa.date32()),
+                "table_name": pa.array([o.table_name for o in logged], pa.string()),
+                "file_name": pa.array([o.file_name for o in logged], pa.string()),
+                "manifest_sha256": pa.array([o.sha256 for o in logged], pa.string()),
+                "rows_read": pa.array([o.rows_read for o in logged], pa.int64()),
+                "rows_loaded": pa.array([o.rows_loaded for o in logged], pa.int64()),
+                "rows_quarantined": pa.array([o.rows_quarantined for o in logged], pa.int64()),
+                "loaded_at": pa.array([clock.loaded_at] * len(logged), pa.timestamp("us"))}))
+            con.execute("INSERT INTO audit.load_log BY NAME SELECT * FROM logged_files")
+            con.unregister("logged_files")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
