@@ -14,6 +14,9 @@ from collections.abc import Iterable
 
 COMMITTEE = "committee"
 ANALYST = "analyst"
+# Datasets for analysts only: row-level lineage (pseudonymised person keys, files, lines) that no
+# committee chart shows (docs/budget.md, "Drill-through").
+ANALYST_ONLY_DATASETS = {"fct_metric_drillthrough"}
 
 # Gamma permissions the committee must not have: anything that writes, explores or browses data.
 COMMITTEE_DROPPED_PERMISSIONS = {
@@ -61,10 +64,12 @@ def sync_roles(datasets) -> None:
 
     gamma = sm.find_role("Gamma")
     sql_lab = sm.find_role("sql_lab")
-    dataset_access = []
+    dataset_access, committee_dataset_access = [], []
     for dataset in datasets:
         pvm = sm.add_permission_view_menu("datasource_access", dataset.get_perm())
         dataset_access.append(pvm)
+        if dataset.table_name not in ANALYST_ONLY_DATASETS:
+            committee_dataset_access.append(pvm)
     # The datasets' own schema permission (it carries the catalog when the engine has one).
     marts_perms = {d.schema_perm for d in datasets if d.schema == "marts" and d.schema_perm}
     marts_access = [sm.add_permission_view_menu("schema_access", perm) for perm in marts_perms]
@@ -73,7 +78,7 @@ def sync_roles(datasets) -> None:
     _replace_permissions(committee, [
         *(p for p in gamma.permissions
           if _committee_keeps(p.permission.name, p.view_menu.name)),
-        *dataset_access,
+        *committee_dataset_access,
     ])
 
     analyst = sm.add_role(ANALYST)

@@ -85,3 +85,14 @@ def test_the_drillthrough_lists_the_rows_of_one_value_with_file_and_line(session
           and strftime(v.period_start, '%Y-%m') = '{month}'
           and v.scope_type = '{scope_type}' and v.scope_code = '{scope_code}'""")[0]
     assert contributed == pytest.approx(numerator)
+
+
+def test_only_analysts_read_the_drillthrough(sessions):
+    analyst_datasets = sessions["analyst"].get("/api/v1/dataset/", q="(page_size:100)")
+    dataset = next(d for d in analyst_datasets.json()["result"]
+                   if d["table_name"] == "fct_metric_drillthrough")
+    query = {"datasource": {"id": dataset["id"], "type": "table"},
+             "queries": [{"columns": ["row_key"], "metrics": None, "row_limit": 1}],
+             "result_format": "json", "result_type": "full"}
+    assert sessions["analyst"].post("/api/v1/chart/data", query).status_code == 200
+    assert sessions["committee"].post("/api/v1/chart/data", query).status_code in (401, 403)
