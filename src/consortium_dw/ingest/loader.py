@@ -1,9 +1,10 @@
 """Load one contract table over a set of delivery days: refuse, validate, pseudonymise, write.
 
-Work is batched: the files of many days are validated together in one in-memory DuckDB query
-and written to the warehouse in one transaction per batch, so a whole-history load is a handful
-of queries per table instead of one per file. Clear-text values only ever exist in that
-in-memory database; the warehouse receives pseudonymised rows.
+Work is batched: the files of many days are judged together in a private in-memory DuckDB
+(`batch.judge`) and written to the warehouse in one transaction per batch, so a whole-history
+load is a handful of queries per table instead of one per file; the next batch is read while
+this one is judged. Clear-text values only ever exist in this process' memory (the batch, its
+scratch database, the pseudonym cache); the warehouse receives pseudonymised rows.
 
 Per (table, delivery day) the batch transaction deletes the previous rows and inserts the new
 ones, so a resend replaces the day atomically. A file whose sha256 equals the last loaded one
