@@ -88,7 +88,9 @@ demo-warehouse:
 	$(MAKE) --no-print-directory pipeline
 
 superset-metadata: setup-superset
-	DATA_DIR=$(DATA_DIR) $(PY_SS) -m dashboards.provision --metadata-only
+	@mkdir -p $(DATA_DIR) && DATA_DIR=$(DATA_DIR) $(PY_SS) -m dashboards.provision --metadata-only \
+	  > $(DATA_DIR)/superset_metadata.log 2>&1 && echo "Superset metadata ready." || \
+	  { tail -n 40 $(DATA_DIR)/superset_metadata.log; exit 1; }
 
 test: setup setup-browser ## The whole test suite (what CI runs)
 	$(PY) -m pytest tests

@@ -20,7 +20,8 @@ from tests.dashboards.superset_api import (
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
-THEME_TABS = ["就诊格局", "费用负担", "家庭医生", "健康素养", "资源下沉与协同", "解剖分析"]
+THEME_TABS = ["就诊格局", "费用负担", "家庭医生", "健康素养", "资源下沉与协同", "解剖分析",
+              "医保总额预付"]
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +61,4 @@ def test_every_theme_tab_renders_its_charts(committee_view):
     assert "指标一览" in report["tabs"]["就诊格局"]["text"]
     assert "成员机构" in report["tabs"]["解剖分析"]["text"] or \
         "乡镇" in report["tabs"]["解剖分析"]["text"]
+    assert "执行率" in report["tabs"]["医保总额预付"]["text"]

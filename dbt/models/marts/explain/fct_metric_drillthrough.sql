@@ -3,7 +3,10 @@
 -- materialised in marts so the publish copies it and the Superset dataset 「指标溯源明细」 can
 -- filter metric × month × scope. Every period stays with `make explain` on the warehouse:
 -- served whole, each source row would be copied dozens of times (docs/budget.md).
-{%- set months_back = 1 - var('drillthrough_months', 1) %}
+{#- CONSORTIUM_DRILLTHROUGH_MONTHS lets an operator shrink or skip it at city scale, where one
+    month is tens of millions of rows (docs/performance.md). -#}
+{%- set months = var('drillthrough_months', env_var('CONSORTIUM_DRILLTHROUGH_MONTHS', '1')) %}
+{%- set months_back = 1 - (months | int) %}
 with latest as (
     select max(period_start) as last_month
     from {{ ref('metric_values') }}
