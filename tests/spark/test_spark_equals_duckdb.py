@@ -14,7 +14,8 @@ import pytest
 
 from consortium_dw.spark_build import build_on_spark
 
-pytestmark = pytest.mark.spark
+# The tiny pipeline plus a Spark build of every node: ~10 min alone, 30+ on a loaded machine.
+pytestmark = [pytest.mark.spark, pytest.mark.timeout(3600)]
 
 GRAIN = ("metric_code", "period_type", "period_start", "scope_type", "scope_code")
 VALUES = ("numerator", "denominator", "value")
