@@ -77,7 +77,7 @@ serve: setup ## Serve Superset and the Dagster UI on localhost (foreground)
 
 run: setup key ## Fresh machine: setup, generate the demo district, run the pipeline, serve the dashboard
 	@start=$$(date +%s); \
-	  $(MAKE) --no-print-directory -j2 -Oline demo-warehouse superset-metadata && \
+	  $(MAKE) --no-print-directory -j2 demo-warehouse superset-metadata && \
 	  $(MAKE) --no-print-directory dashboards && \
 	  echo "Demo district built and provisioned in $$(( $$(date +%s) - start )) s." 
 	$(MAKE) --no-print-directory serve
