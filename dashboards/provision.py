@@ -13,6 +13,8 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dashboards.bundle import bundle_contents
@@ -78,34 +80,37 @@ def _uuid_of(yaml_text: str) -> str:
     return str(yaml.safe_load(yaml_text)["uuid"])
 
 
-def prepare_metadata(settings: Settings) -> None:
-    """Migrate Superset's metadata database and create the admin: the slow half of
-    provisioning, which needs no served file, so `make run` does it while the pipeline runs."""
+@contextmanager
+def _migrated_app(settings: Settings) -> Iterator[str]:
+    """Superset's app context over a migrated metadata database with the admin in place;
+    yields the admin's password."""
     _prepare_environment(settings)
     from superset.app import create_app
 
-    app = create_app()
-    with app.app_context():
+    with create_app().app_context():
         from dashboards.roles import ensure_user
 
         _migrate_and_init(settings)
-        ensure_user("admin", password(settings, "admin"), "Admin", "Admin")
+        admin_password = password(settings, "admin")
+        ensure_user("admin", admin_password, "Admin", "Admin")
+        yield admin_password
+
+
+def prepare_metadata(settings: Settings) -> None:
+    """The slow half of provisioning, which needs no served file, so `make run` does it while
+    the pipeline runs."""
+    with _migrated_app(settings):
+        pass
 
 
 def provision(settings: Settings) -> dict[str, str]:
     if not settings.serving_path.exists():
         raise SystemExit(f"No served file at {settings.serving_path}: run `make pipeline` first "
                          "(DATA_DIR selects the folder).")
-    _prepare_environment(settings)
-    from superset.app import create_app
-
-    app = create_app()
-    with app.app_context():
+    with _migrated_app(settings) as admin_password:
         from dashboards.roles import ensure_user, sync_roles
 
-        _migrate_and_init(settings)
-        logins = {"admin": password(settings, "admin")}
-        ensure_user("admin", logins["admin"], "Admin", "Admin")
+        logins = {"admin": admin_password}
         datasets = _import_bundle(settings)
         sync_roles(datasets)
         for username in DEMO_USERS:
