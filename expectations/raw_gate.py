@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from consortium_dw.contract import LINEAGE_COLUMNS, TABLES, Table
 from expectations import raw_suites
@@ -29,6 +30,27 @@ VOLUME_MIN_BASELINE = 10
 # out of three on a quiet day is not a bad batch).
 MIN_FLAGGED_ROWS = 5
 INDEX_COLUMNS = ["_delivery_date", "_source_file", "_source_line"]
+
+
+NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(),
+                 pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype()}
+
+
+def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
+    """The dataframe DuckDB's `.df()` would give (decimals as float, dates as datetime64,
+    integers nullable only where nulls occur), built column by column from Arrow: about three
+    times faster than `.df()`, which goes through Python objects for strings."""
+    # One chunk per column: DuckDB hands over ~2k-row chunks, and pandas' arrow-backed columns
+    # pay per chunk on every take and filter GX makes.
+    table = table.combine_chunks()
+    columns = {}
+    for arrow_field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_decimal(arrow_field.type):
+            column = column.cast(pa.float64())
+        nullable = pa.types.is_integer(arrow_field.type) and column.null_count > 0
+        columns[arrow_field.name] = column.to_pandas(
+            date_as_object=False, types_mapper=NULLABLE_INTS.get if nullable else None)
+    return pd.DataFrame(columns)
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -53,10 +75,10 @@ def day_batches(con, table: Table, days: list[date] | None = None,
     size = 0
     for day, rows in [*counts, (None, 0)]:
         if group and (day is None or size + rows > row_budget):
-            frame = con.execute(
+            frame = arrow_to_frame(con.execute(
                 f"select {select} from raw.{table.name} where cast(_delivery_date as date) "
                 "between ? and ? order by _delivery_date, _source_file, _source_line",
-                [group[0], group[-1]]).df()
+                [group[0], group[-1]]).to_arrow_table())
             yield f"{group[0]}..{group[-1]}", frame
             group, size = [], 0
         if day is not None:
