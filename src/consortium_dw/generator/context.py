@@ -13,7 +13,7 @@ from consortium_dw.generator.scenario import Scenario
 
 
 def ids(prefix: str, start: int, n: int, width: int = 10) -> np.ndarray:
-    return prefix + padded(np.arange(start, start + n), width)
+    return padded(np.arange(start, start + n), width, prefix)
 
 
 @dataclass

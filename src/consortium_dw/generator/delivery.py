@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import zlib
@@ -31,6 +30,7 @@ from consortium_dw.contract import (
     Table,
     file_name,
 )
+from consortium_dw.generator.background import FolderToWrite, MonthWriter
 from consortium_dw.generator.dirty import DirtyState, dirty_file
 from consortium_dw.generator.formatting import render_frame
 
@@ -63,11 +63,17 @@ def _keep_last_version(columns: dict, key: str) -> dict:
     keys = columns[key]
     if len(keys) < 2:
         return columns
-    _, first_from_end = np.unique(keys[::-1].astype(str), return_index=True)
-    if len(first_from_end) == len(keys):
+    superseded = pd.Series(keys, dtype=object).duplicated(keep="last").to_numpy()
+    if not superseded.any():
         return columns
-    keep = np.sort(len(keys) - 1 - first_from_end)
+    keep = np.flatnonzero(~superseded)
     return {c: v[keep] for c, v in columns.items()}
+
+
+def _gather(pieces: list[np.ndarray], order: np.ndarray) -> np.ndarray:
+    if len(pieces) == 1:
+        return pieces[0][order]
+    return np.concatenate(pieces)[order]
 
 
 def encode_file(table: Table, frame: dict) -> tuple[bytes, str]:
@@ -103,14 +109,14 @@ def write_manifest(folder: Path, system: str, day: str, entries: list[dict]) -> 
 
 class DeliveryWriter:
     def __init__(self, landing: Path, start: dt.date, end: dt.date, seed: int, dirty_rate: float,
-                 dirty_log: Path, institution_prefix: str):
+                 dirty_log: Path, institution_prefix: str, background: bool = True):
         self.landing, self.start, self.end, self.seed = landing, start, end, seed
         self.dirty_rate, self.institution_prefix = dirty_rate, institution_prefix
         self.pending: dict[tuple[int, int], dict[str, list[pd.DataFrame]]] = defaultdict(
             lambda: defaultdict(list))
         self.rows: dict[str, int] = defaultdict(int)
         self.files = 0
-        self.bytes = 0
+        self._month_writer = MonthWriter(background)
         self.dirty_state = DirtyState()
         self._dirty_out = open(dirty_log, "w", encoding="utf-8", newline="")
         self._dirty_csv = csv.writer(self._dirty_out, lineterminator="\n")
@@ -134,13 +140,18 @@ class DeliveryWriter:
             return
         columns = render_frame(table, frame.reset_index(drop=True))
         months = day.astype("datetime64[M]")
-        for month in np.unique(months):
+        distinct = np.unique(months)
+        for month in distinct:
             ts = pd.Timestamp(month)
             if (ts.year, ts.month) in self.flushed:
                 raise RuntimeError(f"{table_name}: rows for {ts:%Y-%m} after it was written")
-            mask = months == month
-            part = {name: values[mask] for name, values in columns.items()}
-            self.pending[(ts.year, ts.month)][table_name].append((part, day[mask]))
+            if len(distinct) == 1:  # the usual case: no need to copy every column
+                part, part_day = columns, day
+            else:
+                mask = months == month
+                part = {name: values[mask] for name, values in columns.items()}
+                part_day = day[mask]
+            self.pending[(ts.year, ts.month)][table_name].append((part, part_day))
 
     def flush_month(self, year: int, month: int) -> None:
         self.flushed.add((year, month))
@@ -149,21 +160,29 @@ class DeliveryWriter:
         for table_name, parts in tables.items():
             table = TABLES[table_name]
             day = np.concatenate([d for _, d in parts])
-            columns = {c: np.concatenate([p[c] for p, _ in parts]) for c in table.column_names}
             order = np.argsort(day, kind="stable")
             day = day[order]
-            columns = {c: v[order] for c, v in columns.items()}
+            # A table queued once this month is reordered without a concatenation first.
+            columns = {c: _gather([p[c] for p, _ in parts], order) for c in table.column_names}
             cuts = np.flatnonzero(day[1:] != day[:-1]) + 1
             for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(day)], strict=True):
                 by_day[(day[lo], table.system)][table_name] = {c: v[lo:hi]
                                                                for c, v in columns.items()}
-        for (day, system), frames in sorted(by_day.items()):
-            self._write_folder(system, pd.Timestamp(day).date(), frames)
+        folders = [self._prepare_folder(system, pd.Timestamp(day).date(), frames)
+                   for (day, system), frames in sorted(by_day.items())]
+        self._month_writer.submit(folders)
 
-    def _write_folder(self, system: str, day: dt.date, frames: dict[str, dict]) -> None:
-        folder = self.landing / system / day.isoformat()
-        folder.mkdir(parents=True, exist_ok=True)
-        entries = []
+    @property
+    def bytes(self) -> int:
+        """Bytes of the delivered files written so far (complete after `close`)."""
+        return self._month_writer.bytes
+
+    def _prepare_folder(self, system: str, day: dt.date, frames: dict[str, dict]
+                        ) -> FolderToWrite:
+        """Everything order-dependent (dedup, counts, dirtying and its log) happens here, in
+        delivery order; the encoding and writing are left to the month writer."""
+        name_of_day = day.isoformat()
+        files = []
         for table in TABLES_BY_SYSTEM[system]:
             if table.name not in frames:
                 continue
@@ -173,26 +192,22 @@ class DeliveryWriter:
             if table.name == "settlements":
                 self._count_settlement_kinds(columns)
             columns, dirtied = self._dirty(table, columns, day)
-            raw, encoding = encode_file(table, columns)
             name = file_name(table)
-            (folder / name).write_bytes(raw)
-            n_rows = len(columns[table.key[0]])
-            entries.append({"name": name, "rows": n_rows,
-                            "sha256": hashlib.sha256(raw).hexdigest(), "encoding": encoding})
             for line, key, reason in dirtied:
-                self._dirty_csv.writerow((system, day.isoformat(), table.name, name, line, key,
+                self._dirty_csv.writerow((system, name_of_day, table.name, name, line, key,
                                           reason))
-            self.rows[table.name] += n_rows
+            self.rows[table.name] += len(columns[table.key[0]])
             self.files += 1
-            self.bytes += len(raw)
-        write_manifest(folder, system, day.isoformat(), entries)
+            files.append((table, columns))
+        return FolderToWrite(self.landing / system / name_of_day, system, name_of_day, files)
 
     def _count_settlement_kinds(self, columns: dict) -> None:
         reversal = columns["refd_setl_flag"] == "1"
-        init = pd.Series(columns["init_setl_id"], dtype=object).fillna("")
-        orphan = reversal & init.str.startswith(ORPHAN_PREFIX).to_numpy(bool)
+        # Only reversals can be orphans, and they are about 1.5 % of the rows.
+        orphans = sum(1 for init in columns["init_setl_id"][reversal]
+                      if isinstance(init, str) and init.startswith(ORPHAN_PREFIX))
         self.stats["reversals"] += int(reversal.sum())
-        self.stats["orphan_reversals"] += int(orphan.sum())
+        self.stats["orphan_reversals"] += orphans
         self.stats["invalid_settlements"] += int((columns["vali_flag"] == "0").sum())
 
     def _dirty(self, table: Table, columns: dict, day: dt.date):
@@ -216,6 +231,7 @@ class DeliveryWriter:
     def close(self) -> None:
         for year, month in sorted(self.pending):
             self.flush_month(year, month)
+        self._month_writer.wait()
         self._dirty_out.close()
 
 

@@ -36,7 +36,35 @@ class DirtyState:
     systems_dirtied: set = field(default_factory=set)
 
 
-def _columns(table: Table, kind: Reason) -> list[str]:
+class _CopyOnWrite(dict):
+    """A file's columns, each copied the first time a row of it is changed: a file has
+    thousands of rows and a handful of dirtied ones, and the caller's arrays stay intact."""
+
+    def __init__(self, columns: dict[str, np.ndarray]):
+        super().__init__(columns)
+        self._copied: set[str] = set()
+
+    def writable(self, name: str) -> np.ndarray:
+        if name not in self._copied:
+            self[name] = self[name].copy()
+            self._copied.add(name)
+        return self[name]
+
+
+# (id(table), kind) -> (table, column names); the table is kept so that its id stays unique.
+_COLUMNS_CACHE: dict[tuple[int, Reason], tuple[Table, tuple[str, ...]]] = {}
+
+
+def _columns(table: Table, kind: Reason) -> tuple[str, ...]:
+    cached = _COLUMNS_CACHE.get((id(table), kind))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    cols = _find_columns(table, kind)
+    _COLUMNS_CACHE[(id(table), kind)] = (table, cols)
+    return cols
+
+
+def _find_columns(table: Table, kind: Reason) -> tuple[str, ...]:
     cols = []
     for c in table.columns:
         if kind is Reason.MISSING_REQUIRED:
@@ -63,7 +91,7 @@ def _columns(table: Table, kind: Reason) -> list[str]:
             ok = False
         if ok:
             cols.append(c.name)
-    return cols
+    return tuple(cols)
 
 
 def applicable_kinds(table: Table) -> list[Reason]:
@@ -94,7 +122,7 @@ def dirty_file(table: Table, columns: dict[str, np.ndarray], day: dt.date, n_dir
         return columns, []
     rows = np.sort(rng.choice(candidates, size=min(n_dirty, len(candidates)), replace=False))
     kinds_here = applicable_kinds(table)
-    columns = {c: v.copy() for c, v in columns.items()}
+    columns = _CopyOnWrite(columns)
     records, duplicates = [], []
     for row in rows:
         preferred = [k for k in state.unused if k in kinds_here]
@@ -109,6 +137,7 @@ def dirty_file(table: Table, columns: dict[str, np.ndarray], day: dt.date, n_dir
             duplicates.append(int(row))
         else:
             records.append((int(row) + 1, kind))
+    columns = dict(columns)
     if duplicates:
         columns = {c: np.concatenate([v, v[duplicates]]) for c, v in columns.items()}
         records += [(n + j + 1, Reason.DUPLICATE_ROW) for j in range(len(duplicates))]
@@ -120,7 +149,7 @@ def dirty_file(table: Table, columns: dict[str, np.ndarray], day: dt.date, n_dir
     return columns, out
 
 
-def _apply(kind: Reason, table: Table, columns: dict, row: int, day: dt.date, rng,
+def _apply(kind: Reason, table: Table, columns: _CopyOnWrite, row: int, day: dt.date, rng,
            institution_prefix: str) -> bool:
     if kind is Reason.DUPLICATE_ROW:
         return True
@@ -130,21 +159,21 @@ def _apply(kind: Reason, table: Table, columns: dict, row: int, day: dt.date, rn
     col = cols[rng.integers(0, len(cols))]
     value = columns[col][row]
     if kind is Reason.MISSING_REQUIRED:
-        columns[col][row] = None
+        columns.writable(col)[row] = None
     elif kind is Reason.MALFORMED_DATE:
-        columns[col][row] = _bad_date(rng, value)
+        columns.writable(col)[row] = _bad_date(rng, value)
     elif kind is Reason.MALFORMED_NUMBER:
-        columns[col][row] = BAD_NUMBERS[rng.integers(0, len(BAD_NUMBERS))]
+        columns.writable(col)[row] = BAD_NUMBERS[rng.integers(0, len(BAD_NUMBERS))]
     elif kind is Reason.INVALID_CODE:
         column = table.column(col)
-        columns[col][row] = next(v for v in ("未知", "9", "X") if v not in column.codes)
+        columns.writable(col)[row] = next(v for v in ("未知", "9", "X") if v not in column.codes)
     elif kind is Reason.BAD_ID_CHECKSUM:
         if len(value) != 18:
             return False
-        columns[col][row] = wrong_check_char(value)
+        columns.writable(col)[row] = wrong_check_char(value)
     elif kind is Reason.UNKNOWN_INSTITUTION:
-        columns[col][row] = (f"{value[0]}{institution_prefix}{UNKNOWN_INSTITUTION_SUFFIX}"
-                             f"{rng.integers(0, 1000):03d}")
+        columns.writable(col)[row] = (f"{value[0]}{institution_prefix}"
+                                      f"{UNKNOWN_INSTITUTION_SUFFIX}{rng.integers(0, 1000):03d}")
     elif kind is Reason.NEGATIVE_AMOUNT:
         money = _columns(table, kind)
         amounts = np.array([columns[m][row] for m in money], dtype=np.int64)
@@ -152,12 +181,12 @@ def _apply(kind: Reason, table: Table, columns: dict, row: int, day: dt.date, rn
             return False
         if table.name == "settlements":  # negate the whole settlement: the sums still add up
             for m in money:
-                columns[m][row] = -columns[m][row]
+                columns.writable(m)[row] = -columns[m][row]
         else:
-            columns[col][row] = -abs(int(value)) if int(value) != 0 else -100
+            columns.writable(col)[row] = -abs(int(value)) if int(value) != 0 else -100
     elif kind is Reason.AMOUNT_INVARIANT:
-        columns[col][row] = int(value) + 100
+        columns.writable(col)[row] = int(value) + 100
     elif kind is Reason.FUTURE_TIME:
         later = day + dt.timedelta(days=int(rng.integers(2, 40)))
-        columns[col][row] = later.isoformat() + value[10:]
+        columns.writable(col)[row] = later.isoformat() + value[10:]
     return True
