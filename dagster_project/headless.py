@@ -61,6 +61,7 @@ class PipelineReport:
     seconds: float
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
     failed_checks: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)  # the steps that succeeded, in order
 
     def summary(self) -> str:
         lines = [f"run {self.run_id}: deliveries {self.first_day} .. {self.last_day}, "
@@ -227,6 +228,8 @@ def _execute(first_day: str, last_day: str, job_name: str, definitions) -> Pipel
             if not evaluation.passed and evaluation.severity.value == "ERROR":
                 report.failed_checks.append(
                     f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    report.steps = [e.step_key for e in result.all_events
+                    if e.event_type == DagsterEventType.STEP_SUCCESS]
     failed_steps = [e.step_key for e in result.all_events
                     if e.event_type == DagsterEventType.STEP_FAILURE]
     if not result.success or failed_steps or report.failed_checks:

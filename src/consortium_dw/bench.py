@@ -137,6 +137,20 @@ def _python(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
+def _step(*args: str) -> list[str]:
+    return _python("-m", "consortium_dw.bench_steps", *args)
+
+
+def _step_result(result: Measured, what: str) -> dict:
+    """The JSON line a bench step prints last; its absence means the step did not run."""
+    lines = result.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise RuntimeError(f"{what} exited {result.returncode} without its result line; "
+                           f"stderr ends:\n{result.stderr[-2000:]}") from None
+
+
 def _environment(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO),
@@ -192,25 +206,6 @@ def landing_files(landing: Path) -> dict[str, list[Path]]:
     return files
 
 
-BARE_SCAN_SCRIPT = """
-import json, sys, time
-import duckdb
-groups = json.loads(open(sys.argv[1]).read())
-con = duckdb.connect()
-con.execute("set enable_progress_bar = false")
-rows = 0
-started = time.monotonic()
-for fmt, encoding, files in groups:
-    if fmt == "parquet":
-        rows += con.execute("select count(*) from read_parquet(?)", [files]).fetchone()[0]
-    else:
-        rows += con.execute(
-            "select count(*) from read_csv(?, encoding = ?, header = true, all_varchar = true, "
-            "strict_mode = false, null_padding = true)", [files, encoding]).fetchone()[0]
-print(json.dumps({"rows": rows, "seconds": time.monotonic() - started}))
-"""
-
-
 def bare_scan(landing: Path) -> tuple[Row, int]:
     """DuckDB's own reader over every file once: the floor under any load of these files.
     GB 18030 files are read as latin-1 (DuckDB decodes only UTF-8/16 and latin-1 without a
@@ -227,11 +222,11 @@ def bare_scan(landing: Path) -> tuple[Row, int]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as listing:
         json.dump(groups, listing)
     try:
-        result = _require(measure(_python("-c", BARE_SCAN_SCRIPT, listing.name),
-                                  env=_environment()), "bare scan")
+        result = _require(measure(_step("bare-scan", listing.name), env=_environment()),
+                          "bare scan")
     finally:
         os.unlink(listing.name)
-    scanned = json.loads(result.stdout.strip().splitlines()[-1])
+    scanned = _step_result(result, "bare scan")
     file_count = sum(len(g[2]) for g in groups)
     return Row("bare scan (DuckDB count(*))", result.seconds, result.peak_rss,
                f"{file_count:,} files, {scanned['rows']:,} rows; scan alone "
@@ -319,15 +314,6 @@ def warehouse_counts(data_dir: Path) -> dict[str, int]:
 
 # --- one extra day --------------------------------------------------------------------------
 
-ONE_DAY_SCRIPT = """
-import sys
-from pathlib import Path
-from consortium_dw.bench import run_one_day
-report = run_one_day(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
-print(report.summary())
-"""
-
-
 def run_one_day(landing: Path, data_dir: Path, day: str):
     """The pipeline job over one delivery-day partition (what the landing sensor plus the
     pipeline job do for a new day), with the same lock and Dagster home as `make pipeline`."""
@@ -369,8 +355,9 @@ def one_extra_day(landing: Path, data_dir: Path) -> Row:
                 resent.append(folder.parent.name)
             except ValueError:  # too few clean rows to correct (tiny districts): keep as is
                 not_resent.append(folder.parent.name)
-        result = _require(measure(_python("-c", ONE_DAY_SCRIPT, str(landing), str(data_dir), day),
+        result = _require(measure(_step("one-day", str(landing), str(data_dir), day),
                                   env=_environment()), "one extra day")
+        ran = _step_result(result, "one extra day")["steps"]
     finally:
         for folder in folders:
             shutil.rmtree(folder)
@@ -379,9 +366,10 @@ def one_extra_day(landing: Path, data_dir: Path) -> Row:
             shutil.copy2(backup / side.name, side)
         shutil.rmtree(backup)
     skipped = f" ({', '.join(not_resent)} too small to correct)" if not_resent else ""
+    stages = list(dict.fromkeys(stage_of(step) for step in ran))
     return Row("one extra day, end to end", result.seconds, result.peak_rss,
-               f"{len(resent)} systems re-sent {day}{skipped}; ingest + dbt + checks + "
-               "publish + pack")
+               f"{len(resent)} systems re-sent {day}{skipped}; {len(ran)} steps: "
+               + " + ".join(stages))
 
 
 # --- dashboard ------------------------------------------------------------------------------
@@ -410,26 +398,18 @@ def dashboard_timings(serving: Path, runs: int = DASHBOARD_RUNS) -> list[tuple[s
 
 # --- Spark ----------------------------------------------------------------------------------
 
-SPARK_SCRIPT = """
-import json, sys
-from consortium_dw.spark_build import build_on_spark
-build = build_on_spark(sys.argv[1], sys.argv[2], driver_memory=sys.argv[3])
-print(json.dumps({"export": build.export_seconds, "build": build.build_seconds}))
-"""
-
-
 def spark_row(data_dir: Path, driver_memory: str,
               timeout: float | None) -> tuple[Row, Row] | Row:
     """The Spark rows, or one row saying it did not finish within `timeout`."""
     work = data_dir / "spark_bench"
     shutil.rmtree(work, ignore_errors=True)
-    result = measure(_python("-c", SPARK_SCRIPT, str(data_dir / "warehouse.duckdb"), str(work),
-                             driver_memory), env=_environment(), timeout=timeout)
+    result = measure(_step("spark", str(data_dir / "warehouse.duckdb"), str(work), driver_memory),
+                     env=_environment(), timeout=timeout)
     if result.timed_out:
         return Row("Spark: export + dbt build (local)", None, result.peak_rss,
                    f"stopped after {timeout:.0f} s (--spark-timeout), not finished")
     _require(result, "dbt build on Spark")
-    times = json.loads(result.stdout.strip().splitlines()[-1])
+    times = _step_result(result, "dbt build on Spark")
     return (Row("Spark: export raw to Parquet", times["export"], None, ""),
             Row("Spark: dbt build (local)", times["build"], result.peak_rss,
                 f"driver memory {driver_memory}; peak covers export and build"))
