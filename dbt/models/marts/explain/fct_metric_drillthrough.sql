@@ -7,10 +7,22 @@
     month is tens of millions of rows (docs/performance.md). -#}
 {%- set months = var('drillthrough_months', env_var('CONSORTIUM_DRILLTHROUGH_MONTHS', '1')) %}
 {%- set months_back = 1 - (months | int) %}
-with latest as (
-    select max(period_start) as last_month
-    from {{ ref('metric_values') }}
-    where period_type = 'month'
+{#- The first month served. The contribution macros filter every source at its date with it
+    (macros/explain/), so the build costs the months served, not every period: the explain views
+    are the same macros without a window. -#}
+{%- set window_start -%}
+    (select cast({{ dbt.dateadd('month', months_back, 'max(period_start)') }} as date)
+     from {{ ref('metric_values') }}
+     where period_type = 'month')
+{%- endset %}
+with contributions as (
+    select * from ({{ explain_contributions__settlements(window_start) }}) as settlements
+    union all
+    select * from ({{ explain_contributions__family_doctor(window_start) }}) as family_doctor
+    union all
+    select * from ({{ explain_contributions__institutions(window_start) }}) as institutions
+    union all
+    select * from ({{ explain_contributions__public_health(window_start) }}) as public_health
 ),
 
 definitions as (
@@ -38,10 +50,6 @@ select
     contributions.source_line,
     contributions.delivery_date,
     contributions.note
-from {{ ref('fct_metric_contributions') }} as contributions
-cross join latest
+from contributions
 left join definitions
     on contributions.metric_code = definitions.metric_code
-where contributions.period_type = 'month'
-    and contributions.period_start
-    >= cast({{ dbt.dateadd('month', months_back, 'latest.last_month') }} as date)

@@ -68,7 +68,25 @@ held as (
     cross join thresholds
 ),
 
+-- Contracts with a service in the window ending on the period's last day. On DuckDB an as-of
+-- lookup: the contract's latest service on or before that day, in the window or not (a
+-- service in the window exists exactly when the latest one up to its end is in it); one row
+-- per held contract instead of every service of it. Spark has no as-of join: the range join.
 served as (
+    {%- if target.type == 'duckdb' %}
+    select
+        held.period_type,
+        held.period_start,
+        held.contract_id
+    from held
+    asof inner join {{ ref('fct_fd_services') }} as services
+        on held.contract_id = services.contract_id
+        and held.period_end >= services.service_date
+    cross join thresholds
+    where held.is_fulfilment_eligible = 1
+        and services.service_date >= {{ add_days('held.period_end',
+            '1 - cast(thresholds.fulfilment_window_days as integer)') }}
+    {%- else %}
     select distinct
         held.period_type,
         held.period_start,
@@ -81,6 +99,7 @@ served as (
         and services.service_date <= held.period_end
         and services.service_date >= {{ add_days('held.period_end',
             '1 - cast(thresholds.fulfilment_window_days as integer)') }}
+    {%- endif %}
 ),
 
 held_flagged as (

@@ -1,0 +1,58 @@
+{# The drill-through's period window. The contribution macros (explain_contributions__*) take
+   `window_start`: none for the `explain` views (every period type and period, what `make
+   explain` reads), or a SQL date expression, the first day of a month, for
+   fct_metric_drillthrough: then they compute month periods from that month on only, and filter
+   each source at its own date column and each lineage window at the keys it will be joined to,
+   so the served months cost what they hold rather than every period of every source.
+   A row's month start is >= a month's first day exactly when its date is, so filtering the
+   date is the same as filtering the period. #}
+
+{% macro explain_period_types(window_start) -%}
+    {%- if window_start is none -%}
+    {{ metric_period_types() }}
+    {%- else -%}
+    select 'month' as period_type
+    {%- endif -%}
+{%- endmacro %}
+
+{# `and <date> >= <window start>`, or nothing without a window: appended to a where clause. #}
+{% macro explain_dated_since(date_expr, window_start) -%}
+    {%- if window_start is not none %} and {{ date_expr }} >= {{ window_start }}{% endif -%}
+{%- endmacro %}
+
+{# The raw row staging kept for each key (the same version rule as staging), with its file and
+   line. `wanted_keys`, a select of the key columns under the raw names, keeps only those keys
+   before the version window: the window partitions by the key, so each kept key's partition,
+   and therefore its chosen version, is unchanged. #}
+{% macro explain_lineage_rows(relation, keys, version_column=none, wanted_keys=none) -%}
+    select
+        {{ keys | join(', ') }},
+        _source_file as source_file,
+        _source_line as source_line,
+        _delivery_date as delivery_date
+    from {{ relation }} as versions
+    {%- if wanted_keys is not none %}
+    where exists (
+        select 1
+        from ({{ wanted_keys }}) as wanted
+        where {% for key in keys %}wanted.{{ key }} = versions.{{ key }}{% if not loop.last %}
+            and {% endif %}{% endfor %}
+    )
+    {%- endif %}
+    {{ latest_version_filter(keys, version_column) }}
+{%- endmacro %}
+
+{# dated_in_periods (metric_rows.sql) within the window. #}
+{% macro explain_dated_in_periods(cte, date_column, window_start) -%}
+    {%- if window_start is none -%}
+    {{ dated_in_periods(cte, date_column) }}
+    {%- else -%}
+    select
+        period_types.period_type,
+        {{ period_start('period_types.period_type', cte ~ '.' ~ date_column) }} as period_start,
+        {{ cte }}.*
+    from {{ cte }}
+    cross join ({{ explain_period_types(window_start) }}) as period_types
+    where {{ cte }}.{{ date_column }} >= {{ window_start }}
+    {%- endif -%}
+{%- endmacro %}
