@@ -61,7 +61,7 @@ def _money_text(cents: np.ndarray) -> np.ndarray:
 def _keep_last_version(columns: dict, key: str) -> dict:
     """A key sent twice on one day (e.g. applied and accepted): only its last version."""
     keys = columns[key]
-    if len(keys) < 2:
+    if len(keys) < 2 or len(set(keys.tolist())) == len(keys):  # the set: cheap, and usual
         return columns
     superseded = pd.Series(keys, dtype=object).duplicated(keep="last").to_numpy()
     if not superseded.any():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from consortium_dw.contract import ColumnType, Table
 
@@ -26,8 +27,10 @@ def padded(numbers, width: int, prefix: str = "") -> np.ndarray:
 
 def _blank_to_none(values: np.ndarray) -> np.ndarray:
     out = np.array(values, dtype=object)
-    # Fixed-width numpy text holds no nulls: comparing it before the object copy is far cheaper.
-    blank = (values == "") if values.dtype.kind == "U" else (pd.isna(out) | (out == ""))
+    # Text with no nulls at all (most columns) needs only the empty-string test; the full
+    # null test (None, NaN, NA) costs three times more.
+    no_nulls = values.dtype.kind == "U" or infer_dtype(out, skipna=False) == "string"
+    blank = (out == "") if no_nulls else (pd.isna(out) | (out == ""))
     if blank.any():
         out[blank] = None
     return out
@@ -35,24 +38,76 @@ def _blank_to_none(values: np.ndarray) -> np.ndarray:
 
 def render_timestamps(values) -> np.ndarray:
     arr = np.asarray(values).astype("datetime64[s]")
-    iso = np.datetime_as_string(arr, unit="s")
-    width = iso.dtype.itemsize // 4
-    if iso.dtype.kind == "U" and width > 10 and iso.flags.c_contiguous:
-        # 'YYYY-MM-DDTHH:MM:SS': swap the 'T' in place through a per-character view, instead
-        # of a string search over every value.
-        separator = iso.view(np.uint32).reshape(len(iso), width)[:, 10]
-        separator[separator == ord("T")] = ord(" ")
-    else:
-        iso = np.strings.replace(iso, "T", " ")
-    text = iso.astype(object)
-    text[np.isnat(arr)] = None
+    missing = np.isnat(arr)
+    seconds = arr.view(np.int64)[~missing]
+    text = np.empty(len(arr), dtype=object)
+    text[~missing] = _timestamp_text(seconds)
     return text
+
+
+def _timestamp_text(seconds: np.ndarray) -> np.ndarray:
+    """'YYYY-MM-DD HH:MM:SS' assembled from a table of the dates in range and a table of the
+    86,400 times of day: np.datetime_as_string on every value costs ten times more."""
+    if len(seconds) == 0:
+        return np.empty(0, dtype=object)
+    days = seconds // SECONDS_PER_DAY
+    if days.max() - days.min() >= LOOKUP_RANGE:
+        iso = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
+        return np.strings.replace(iso, "T", " ").astype(object)
+    low = int(days.min())
+    date_chars = _chars(np.datetime_as_string(
+        np.arange(low, int(days.max()) + 1).astype("datetime64[D]"), unit="D"), 10)
+    chars = np.empty((len(seconds), 19), dtype=np.uint32)
+    chars[:, :10] = date_chars[days - low]
+    chars[:, 10] = ord(" ")
+    chars[:, 11:] = _time_of_day_chars()[seconds - days * SECONDS_PER_DAY]
+    return chars.view("U19").reshape(len(seconds)).astype(object)
+
+
+SECONDS_PER_DAY = 86_400
+_TIME_OF_DAY: list[np.ndarray] = []
+
+
+def _chars(text: np.ndarray, width: int) -> np.ndarray:
+    """Fixed-width text as a (rows, width) array of code points."""
+    text = np.ascontiguousarray(text, dtype=f"U{width}")
+    return text.view(np.uint32).reshape(len(text), width)
+
+
+def _time_of_day_chars() -> np.ndarray:
+    if not _TIME_OF_DAY:
+        iso = np.datetime_as_string(np.arange(SECONDS_PER_DAY).astype("datetime64[s]"), unit="s")
+        _TIME_OF_DAY.append(np.ascontiguousarray(_chars(iso.astype("U19"), 19)[:, 11:]))
+    return _TIME_OF_DAY[0]
+
+
+# Below this many distinct possible values, a column is rendered by looking its values up in
+# the rendered range: one text object per distinct value instead of one per row, which also
+# makes freeing the column cheap.
+LOOKUP_RANGE = 200_000
+
+
+def _render_by_lookup(numbers: np.ndarray, render) -> np.ndarray | None:
+    """`render(numbers)` through a table of the values' range, or None when the range is too
+    wide for a table to pay off."""
+    if len(numbers) == 0:
+        return None
+    low, high = int(numbers.min()), int(numbers.max())
+    if high - low >= LOOKUP_RANGE or high - low >= len(numbers):
+        return None
+    table = render(np.arange(low, high + 1, dtype=np.int64))
+    return table[numbers - low]
 
 
 def render_dates(values) -> np.ndarray:
     arr = np.asarray(values).astype("datetime64[D]")
-    text = np.datetime_as_string(arr, unit="D").astype(object)
-    text[np.isnat(arr)] = None
+    missing = np.isnat(arr)
+    days = arr.view(np.int64)[~missing] if missing.any() else arr.view(np.int64)
+    text = np.empty(len(arr), dtype=object)
+    looked_up = _render_by_lookup(days, lambda d: np.datetime_as_string(
+        d.astype("datetime64[D]"), unit="D").astype(object))
+    text[~missing] = (looked_up if looked_up is not None else
+                      np.datetime_as_string(days.astype("datetime64[D]"), unit="D"))
     return text
 
 
@@ -63,7 +118,10 @@ def render_ints(values) -> np.ndarray:
     if series.dtype == object:
         return _blank_to_none(series.to_numpy(object))
     mask = series.isna().to_numpy()
-    text = series.fillna(0).to_numpy(np.int64).astype(str).astype(object)
+    numbers = series.fillna(0).to_numpy(np.int64)
+    text = _render_by_lookup(numbers, lambda n: n.astype(str).astype(object))
+    if text is None:
+        text = numbers.astype(str).astype(object)
     text[mask] = None
     return text
 

@@ -54,11 +54,13 @@ def _month_bounds(month_start: dt.date, start: dt.date, end: dt.date) -> tuple[d
 
 
 def generate(size: str, seed: int, landing, dirty_log=None, progress: bool | None = None,
-             **overrides) -> dict:
+             background_writer: bool = True, **overrides) -> dict:
     """Write a synthetic district's deliveries to `landing` (replacing a previous landing
-    folder there) and its side files beside it; return what generated.json holds."""
+    folder there) and its side files beside it; return what generated.json holds.
+    `background_writer=False` encodes and writes the files in this process (same bytes)."""
     with object_strings():
-        return _generate(size, seed, landing, dirty_log, progress, **overrides)
+        return _generate(size, seed, landing, dirty_log, progress, background_writer,
+                         **overrides)
 
 
 @contextlib.contextmanager
@@ -71,7 +73,8 @@ def object_strings():
             yield
 
 
-def _generate(size: str, seed: int, landing, dirty_log, progress, **overrides) -> dict:
+def _generate(size: str, seed: int, landing, dirty_log, progress, background_writer,
+              **overrides) -> dict:
     started = time.perf_counter()
     scn = load_scenario(size, seed, **overrides)
     landing = Path(landing)
@@ -88,7 +91,7 @@ def _generate(size: str, seed: int, landing, dirty_log, progress, **overrides) -
 
     ctx = Context(scn, district)
     writer = DeliveryWriter(landing, scn.start, scn.end, seed, scn.dirty_rate, dirty_path,
-                            district.admdvs)
+                            district.admdvs, background=background_writer)
     resident_group = district.townships["group_code"].to_numpy(object)[ctx.township]
     writer.fund_ledger = FundLedger(resident_group, scn.start, scn.end)
     contracts = family_doctors.build_contracts(ctx, np.random.default_rng([seed, 2]))
