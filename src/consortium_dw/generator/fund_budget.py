@@ -36,9 +36,14 @@ class FundLedger:
         the delivery window, of district residents."""
         person = settlements["_person"].to_numpy(np.int64)
         day = settlements["setl_time"].to_numpy().astype("datetime64[D]")
-        init = pd.Series(settlements["init_setl_id"], dtype=object).fillna("")
+        init = settlements["init_setl_id"].to_numpy(object)
+        # Only reversals carry an init_setl_id (a few percent of rows): test just those.
+        with_init = np.flatnonzero(init != None)  # noqa: E711 (elementwise, not identity)
+        orphan = np.zeros(len(init), dtype=bool)
+        orphan[with_init] = [isinstance(v, str) and v.startswith(ORPHAN_PREFIX)
+                             for v in init[with_init]]
         counted = ((settlements["vali_flag"].to_numpy() == 1)
-                   & ~init.str.startswith(ORPHAN_PREFIX).to_numpy(bool)
+                   & ~orphan
                    & (day >= self.start) & (day <= self.end)
                    & (person < len(self.resident_group)))
         if not counted.any():
