@@ -32,7 +32,7 @@ PIPELINE_STAMP := $(VENV)/.installed-$(shell sha256sum requirements/pipeline.txt
 SUPERSET_STAMP := $(VENV_SS)/.installed-$(shell sha256sum requirements/superset.txt 2>/dev/null | cut -c1-12)
 
 .PHONY: help setup setup-pipeline setup-superset setup-browser key generate pipeline dbt-build \
-        docs dashboards serve run demo-warehouse superset-metadata test test-spark lint bench sql report explain clean
+        docs dashboards serve run demo-warehouse demo-landing dbt-manifest superset-metadata test test-spark lint bench sql report explain clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -84,8 +84,16 @@ run: setup key ## Fresh machine: setup, generate the demo district, run the pipe
 
 # The two halves of `make run` that do not depend on each other, run side by side.
 demo-warehouse:
-	@test -f $(LANDING).generated.json || $(MAKE) --no-print-directory generate
+	@$(MAKE) --no-print-directory -j2 demo-landing dbt-manifest
 	$(MAKE) --no-print-directory pipeline
+
+demo-landing:
+	@test -f $(LANDING).generated.json || $(MAKE) --no-print-directory generate
+
+# The manifest the Dagster code location loads (dagster_project/assets/dbt.py parses it itself
+# when it is missing or stale: the same command), made while the demo district is generated.
+dbt-manifest: setup-pipeline ## Parse the dbt project into dbt/target/manifest.json
+	cd dbt && DUCKDB_PATH=warehouse.duckdb $(CURDIR)/$(VENV)/bin/dbt parse --project-dir . --profiles-dir . --quiet
 
 superset-metadata: setup-superset
 	@mkdir -p $(DATA_DIR) && DATA_DIR=$(DATA_DIR) $(PY_SS) -m dashboards.provision --metadata-only \

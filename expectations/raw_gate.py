@@ -21,7 +21,7 @@ from expectations import raw_suites
 from expectations.context import build_data_docs, data_docs_index, get_context
 from expectations.gate import GateOutcome, SuiteRunner
 
-ROW_BUDGET = int(os.environ.get("CONSORTIUM_GX_BATCH_ROWS", "250000"))
+ROW_BUDGET = int(os.environ.get("CONSORTIUM_GX_BATCH_ROWS", "500000"))
 # A volume change is significant beyond this many robust standard deviations of the feed.
 VOLUME_NOISE_SIGMAS = 5.0
 # Days with fewer usual rows than this are too small to judge by volume.
