@@ -314,25 +314,6 @@ def warehouse_counts(data_dir: Path) -> dict[str, int]:
 
 # --- one extra day --------------------------------------------------------------------------
 
-def run_one_day(landing: Path, data_dir: Path, day: str):
-    """The pipeline job over one delivery-day partition (what the landing sensor plus the
-    pipeline job do for a new day), with the same lock and Dagster home as `make pipeline`."""
-    from dagster_project import headless
-    from dagster_project.definitions import defs
-
-    landing, data_dir = landing.resolve(), data_dir.resolve()
-    with headless.pipeline_lock(data_dir):
-        home = headless.prepare_dagster_home(data_dir)
-        env = {"DAGSTER_HOME": str(home), "CONSORTIUM_LANDING": str(landing),
-               "CONSORTIUM_DATA_DIR": str(data_dir),
-               "DUCKDB_PATH": str(data_dir / "warehouse.duckdb")}
-        with headless._environment(env):
-            headless._fast_dagster_storage_commits()
-            # The partitioned code location (what the sensor and the schedule run), not the
-            # headless history variant: the raw steps and their checks cover that day only.
-            return headless._execute(day, day, "pipeline", defs)
-
-
 def one_extra_day(landing: Path, data_dir: Path) -> Row:
     """Re-send the last delivery day of every system, run that partition end to end, and put
     the landing folder (and its side files) back as they were."""
