@@ -20,6 +20,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 ERROR_SELECTORS = [".chart-container .alert-danger", "[data-test='error-message']",
                    ".ant-alert-error", "[role='alert'].ant-alert-error"]
 LOADING_SELECTOR = ".loading, [data-test='loading-indicator']"
+LOGIN_ATTEMPTS = 3
 
 
 def wait_for_charts(page, timeout_ms: int = 90_000) -> None:
@@ -39,6 +40,28 @@ def chart_problems(page) -> list[str]:
     return problems
 
 
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    """Sign in through Superset's own login form, as a person would.
+
+    A refused sign-in lands back on /login/ with a message; that is retried (a loaded CI
+    machine once refused one) and, if it persists, reported with what the page said."""
+    form_url = f"{base_url}/login/"
+    seen = []
+    for _ in range(LOGIN_ATTEMPTS):
+        page.goto(form_url, wait_until="networkidle")
+        page.wait_for_selector("[data-test='login-button']", timeout=60_000)
+        page.fill("[data-test='username-input']", username)
+        page.fill("[data-test='password-input']", password)
+        page.click("[data-test='login-button']")
+        page.wait_for_url(lambda url: url != form_url, timeout=60_000)
+        page.wait_for_load_state("networkidle", timeout=60_000)
+        if "/login" not in page.url:
+            return
+        seen.append(f"landed on {page.url}: {page.inner_text('body')[:300]!r}")
+        page.wait_for_timeout(2000)
+    raise RuntimeError(f"{username} could not sign in:\n" + "\n".join(seen))
+
+
 def main(base_url: str, username: str, password: str, slug: str, screenshot: str) -> None:
     report: dict = {"tabs": {}, "errors": [], "api_failures": []}
     with sync_playwright() as playwright:
@@ -51,11 +74,7 @@ def main(base_url: str, username: str, password: str, slug: str, screenshot: str
                 report["api_failures"].append(f"{response.status} {response.url}")
 
         page.on("response", record_failure)
-        page.goto(f"{base_url}/login/", wait_until="networkidle")
-        page.fill("input[name='username'], #username", username)
-        page.fill("input[name='password'], #password", password)
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        log_in(page, base_url, username, password)
         page.goto(f"{base_url}/superset/dashboard/{slug}/", wait_until="networkidle")
         wait_for_charts(page)
         report["title"] = page.title()

@@ -28,6 +28,10 @@ class SupersetInstance:
     env: dict[str, str]
     data_dir: Path
     secrets_dir: Path
+    log: Path | None = None
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log else ""
 
     def password(self, username: str) -> str:
         return (self.secrets_dir / f"superset_{username}.password").read_text().strip()
@@ -88,7 +92,7 @@ def superset(tiny_warehouse, tmp_path_factory) -> SupersetInstance:
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(base_url, process, log)
-        yield SupersetInstance(base_url, env, Path(tiny_warehouse), work / "secrets")
+        yield SupersetInstance(base_url, env, Path(tiny_warehouse), work / "secrets", log)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

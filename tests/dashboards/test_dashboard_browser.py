@@ -34,7 +34,8 @@ def committee_view(superset, tmp_path_factory) -> tuple[dict, Path]:
          superset.base_url, "committee", superset.password("committee"), DASHBOARD_SLUG,
          str(screenshot)],
         capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, (f"{result.stderr[-3000:]}\n--- Superset's log ---\n"
+                                    f"{superset.log_tail()}")
     # DASHBOARD_SCREENSHOT=docs/dashboard.png keeps the picture the README shows current.
     if os.environ.get("DASHBOARD_SCREENSHOT"):
         shutil.copyfile(screenshot, os.environ["DASHBOARD_SCREENSHOT"])
