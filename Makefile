@@ -36,7 +36,7 @@ PIPELINE_STAMP := $(VENV)/.installed-$(shell sha256sum requirements/pipeline.txt
 SUPERSET_STAMP := $(VENV_SS)/.installed-$(shell sha256sum requirements/superset.txt 2>/dev/null | cut -c1-12)
 
 .PHONY: help setup setup-pipeline setup-superset setup-browser key generate pipeline dbt-build \
-        docs dashboards serve run demo-warehouse demo-landing dbt-manifest superset-metadata test test-spark lint bench sql report explain clean
+        docs dashboards serve run demo-warehouse demo-landing code-location superset-metadata test test-spark lint bench sql report explain clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -88,16 +88,17 @@ run: setup key ## Fresh machine: setup, generate the demo district, run the pipe
 
 # The two halves of `make run` that do not depend on each other, run side by side.
 demo-warehouse:
-	@$(MAKE) --no-print-directory -j2 demo-landing dbt-manifest
+	@$(MAKE) --no-print-directory -j2 demo-landing code-location
 	$(MAKE) --no-print-directory pipeline
 
 demo-landing:
 	@test -f $(LANDING).generated.json || $(MAKE) --no-print-directory generate
 
-# The manifest the Dagster code location loads (dagster_project/assets/dbt.py parses it itself
-# when it is missing or stale: the same command), made while the demo district is generated.
-dbt-manifest: setup-pipeline ## Parse the dbt project into dbt/target/manifest.json
-	cd dbt && DUCKDB_PATH=warehouse.duckdb $(CURDIR)/$(VENV)/bin/dbt parse --project-dir . --profiles-dir . --quiet
+# Loads the Dagster code location once while the demo district is generated: that parses the
+# dbt project into dbt/target/manifest.json (with the warehouse path the build will use, so the
+# build's dbt starts from this parse) and writes the bytecode of everything the pipeline imports.
+code-location: setup-pipeline ## Load the Dagster code location (parses the dbt project if needed)
+	CONSORTIUM_DATA_DIR=$(DATA_DIR) $(PY) -m dagster_project.definitions
 
 superset-metadata: setup-superset
 	@mkdir -p $(DATA_DIR) && DATA_DIR=$(DATA_DIR) $(PY_SS) -m dashboards.provision --metadata-only \
