@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import great_expectations as gx
 import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+)
 from great_expectations.execution_engine import pandas_execution_engine
 
 # GX fingerprints every dataframe below this size (an md5 over a full row hash) only to label
@@ -148,6 +154,20 @@ class SuiteRunner:
     def __init__(self, context):
         self.context = context
         self.datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
+        # One run time for everything this runner validates (one check), one run name per
+        # batch: the stored results of a check are found again by their run time, and two
+        # batches of a suite never share a result key.
+        self.run_time = datetime.now(UTC)
+        self.suite_names: list[str] = []
+
+    def result_identifiers(self) -> list:
+        """The stored validation results of this runner, and its suites: what the Data Docs
+        must re-render after it."""
+        stamp = RunIdentifier(run_time=self.run_time).to_tuple()[1]
+        results = [key for key in self.context.validation_results_store.list_keys()
+                   if key.run_id.to_tuple()[1] == stamp
+                   and key.expectation_suite_identifier.name in self.suite_names]
+        return [*results, *(ExpectationSuiteIdentifier(name=n) for n in self.suite_names)]
 
     def _stored_suite(self, suite: gx.ExpectationSuite) -> gx.ExpectationSuite:
         """The suite as stored, replaced only when its expectations changed (GX's own
@@ -194,6 +214,7 @@ class SuiteRunner:
         holds one batch at a time."""
         pii = set(pii_columns)
         definition = self._validation_definition(suite)
+        self.suite_names.append(definition.suite.name)
         result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
         outcome = SuiteOutcome(suite=suite.name)
         failures: dict[str, FailedExpectation] = {}
@@ -202,7 +223,13 @@ class SuiteRunner:
             usable_index = [c for c in (index_columns or []) if c in frame.columns]
             if usable_index and len(frame):
                 fmt["unexpected_index_column_names"] = usable_index
-            result = definition.run(batch_parameters={"dataframe": frame}, result_format=fmt)
+            # Prefixed: Data Docs parse a run name as a date when they can, and choke on
+            # "2025-01-01..2025-01-30".
+            run_id = RunIdentifier(
+                run_name="batch_" + re.sub(r"[^0-9A-Za-z._-]+", "_", label),
+                run_time=self.run_time)
+            result = definition.run(batch_parameters={"dataframe": frame}, result_format=fmt,
+                                    run_id=run_id)
             outcome.batches += 1
             outcome.rows += len(frame)
             outcome.evaluated += len(result.results)

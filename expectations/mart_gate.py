@@ -92,6 +92,6 @@ def validate_marts(con: duckdb.DuckDBPyConnection, data_dir: Path, as_of: date |
     outcome.suites.append(runner.run(mart_suites.completeness_suite(present),
                                      [("closed months", expected)]))
     if build_docs:
-        build_data_docs(context)
+        build_data_docs(context, runner.result_identifiers())
     outcome.data_docs = str(data_docs_index(data_dir))
     return outcome
