@@ -6,3 +6,43 @@
         order by _delivery_date desc{% if version_column %}, {{ version_column }} desc{% endif %}, _loaded_at desc, _source_line desc
     ) = 1
 {%- endmacro %}
+
+{# The rows of `relation` that latest_version_filter keeps, as a whole select. #}
+{% macro latest_versions(relation, key_columns, version_column=none) -%}
+    {{ return(adapter.dispatch('latest_versions')(relation, key_columns, version_column)) }}
+{%- endmacro %}
+
+{% macro default__latest_versions(relation, key_columns, version_column=none) -%}
+    select * from {{ relation }}
+    {{ latest_version_filter(key_columns, version_column) }}
+{%- endmacro %}
+
+{# The same rows, without sorting the keys that were delivered once (nearly all of them): the
+   window runs only over the keys with more than one row. A key's partition is all its rows
+   either way, so each key keeps the same row. On the city year the window over every row of a
+   big table was most of each staging read. Null keys form one partition, as in the window. #}
+{% macro duckdb__latest_versions(relation, key_columns, version_column=none) -%}
+    {%- set key_match -%}
+        {% for key in key_columns %}repeated.{{ key }} is not distinct from versions.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- endset -%}
+    select versions.*
+    from {{ relation }} as versions
+    anti join (
+        select {{ key_columns | join(', ') }}
+        from {{ relation }}
+        group by {{ key_columns | join(', ') }}
+        having count(*) > 1
+    ) as repeated
+        on {{ key_match }}
+    union all
+    select versions.*
+    from {{ relation }} as versions
+    semi join (
+        select {{ key_columns | join(', ') }}
+        from {{ relation }}
+        group by {{ key_columns | join(', ') }}
+        having count(*) > 1
+    ) as repeated
+        on {{ key_match }}
+    {{ latest_version_filter(key_columns, version_column) }}
+{%- endmacro %}

@@ -18,31 +18,57 @@ per_encounter as (
     group by mdtrt_id
 ),
 
-latest_settlement as (
-    select *
-    from valid_settlements
+-- The latest valid settlement of each encounter. Nearly every encounter has one valid
+-- settlement: those are taken as they are, and only the others are sorted (on the city year
+-- the window over every settlement was most of this model).
+where_and_whom as (
+    select
+        per_encounter.*,
+        valid_settlements.person_key,
+        valid_settlements.insu_admdvs,
+        valid_settlements.is_district_resident,
+        valid_settlements.inst_code,
+        valid_settlements.is_in_district_inst,
+        valid_settlements.is_primary_inst
+    from per_encounter
+    inner join valid_settlements
+        on per_encounter.mdtrt_id = valid_settlements.mdtrt_id
+    where per_encounter.valid_settlements = 1
+    union all
+    select
+        per_encounter.*,
+        valid_settlements.person_key,
+        valid_settlements.insu_admdvs,
+        valid_settlements.is_district_resident,
+        valid_settlements.inst_code,
+        valid_settlements.is_in_district_inst,
+        valid_settlements.is_primary_inst
+    from per_encounter
+    inner join valid_settlements
+        on per_encounter.mdtrt_id = valid_settlements.mdtrt_id
+    where per_encounter.valid_settlements > 1
     qualify row_number() over (
-        partition by mdtrt_id order by enddate desc, setl_time desc, setl_id desc
+        partition by per_encounter.mdtrt_id
+        order by valid_settlements.enddate desc, valid_settlements.setl_time desc,
+            valid_settlements.setl_id desc
     ) = 1
 )
 
 select
-    per_encounter.mdtrt_id,
+    mdtrt_id,
     case
-        when per_encounter.has_inpatient = 1 then 'inpatient'
-        when per_encounter.has_outpatient = 1 then 'outpatient'
+        when has_inpatient = 1 then 'inpatient'
+        when has_outpatient = 1 then 'outpatient'
         else 'other'
     end as encounter_class,
-    per_encounter.has_inpatient = 1 or per_encounter.has_outpatient = 1 as is_encounter,
-    per_encounter.encounter_date,
-    per_encounter.admission_date,
-    per_encounter.valid_settlements,
-    latest_settlement.person_key,
-    latest_settlement.insu_admdvs,
-    latest_settlement.is_district_resident,
-    latest_settlement.inst_code,
-    latest_settlement.is_in_district_inst,
-    latest_settlement.is_primary_inst
-from per_encounter
-inner join latest_settlement
-    on per_encounter.mdtrt_id = latest_settlement.mdtrt_id
+    has_inpatient = 1 or has_outpatient = 1 as is_encounter,
+    encounter_date,
+    admission_date,
+    valid_settlements,
+    person_key,
+    insu_admdvs,
+    is_district_resident,
+    inst_code,
+    is_in_district_inst,
+    is_primary_inst
+from where_and_whom

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('emr', 'discharge_abstracts') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['abstract_id']) }}
+with latest as (
+    {{ latest_versions(source('emr', 'discharge_abstracts'), ['abstract_id']) }}
 )
 
 select

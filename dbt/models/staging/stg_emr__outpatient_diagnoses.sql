@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('emr', 'outpatient_diagnoses') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['visit_id', 'dx_seq']) }}
+with latest as (
+    {{ latest_versions(source('emr', 'outpatient_diagnoses'), ['visit_id', 'dx_seq']) }}
 )
 
 select

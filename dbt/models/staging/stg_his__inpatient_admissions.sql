@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('his', 'inpatient_admissions') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['admission_id'], 'updated_at') }}
+with latest as (
+    {{ latest_versions(source('his', 'inpatient_admissions'), ['admission_id'], 'updated_at') }}
 )
 
 select

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('his', 'outpatient_visits') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['visit_id']) }}
+with latest as (
+    {{ latest_versions(source('his', 'outpatient_visits'), ['visit_id']) }}
 )
 
 select

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('his', 'referrals') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['referral_id'], 'updated_at') }}
+with latest as (
+    {{ latest_versions(source('his', 'referrals'), ['referral_id'], 'updated_at') }}
 )
 
 select

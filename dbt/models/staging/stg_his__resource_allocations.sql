@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('his', 'resource_allocations') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['date', 'inst_code', 'dept_code']) }}
+with latest as (
+    {{ latest_versions(source('his', 'resource_allocations'), ['date', 'inst_code', 'dept_code']) }}
 )
 
 select

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('insurance', 'settlements') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['setl_id']) }}
+with latest as (
+    {{ latest_versions(source('insurance', 'settlements'), ['setl_id']) }}
 )
 
 select

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('lis', 'lab_results') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['report_id', 'item_seq']) }}
+with latest as (
+    {{ latest_versions(source('lis', 'lab_results'), ['report_id', 'item_seq']) }}
 )
 
 select

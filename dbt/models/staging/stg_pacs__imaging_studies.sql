@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('pacs', 'imaging_studies') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['accession_no']) }}
+with latest as (
+    {{ latest_versions(source('pacs', 'imaging_studies'), ['accession_no']) }}
 )
 
 select

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('phs', 'chronic_followups') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['followup_id']) }}
+with latest as (
+    {{ latest_versions(source('phs', 'chronic_followups'), ['followup_id']) }}
 )
 
 select

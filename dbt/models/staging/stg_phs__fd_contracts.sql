@@ -22,8 +22,7 @@ first_delivery as (
 ),
 
 latest as (
-    select * from source
-    {{ latest_version_filter(['contract_id'], 'updated_at') }}
+    {{ latest_versions(source('phs', 'fd_contracts'), ['contract_id'], 'updated_at') }}
 )
 
 select

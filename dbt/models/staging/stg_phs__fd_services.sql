@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('phs', 'fd_services') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['service_id']) }}
+with latest as (
+    {{ latest_versions(source('phs', 'fd_services'), ['service_id']) }}
 )
 
 select

@@ -1,10 +1,5 @@
-with source as (
-    select * from {{ source('phs', 'literacy_survey') }}
-),
-
-latest as (
-    select * from source
-    {{ latest_version_filter(['response_id']) }}
+with latest as (
+    {{ latest_versions(source('phs', 'literacy_survey'), ['response_id']) }}
 )
 
 select
