@@ -13,7 +13,8 @@ import duckdb
 import pytest
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
-INCREMENTAL_FACTS = ("fct_lab_results", "fct_imaging_studies", "fct_fd_services",
+# The facts that were incremental until a re-sent day showed they kept dropped rows.
+REBUILT_FACTS = ("fct_lab_results", "fct_imaging_studies", "fct_fd_services",
                      "fct_chronic_followups")
 
 

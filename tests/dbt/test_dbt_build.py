@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import dbt_harness
-from dbt_harness import DBT_DIR, INCREMENTAL_FACTS
+from dbt_harness import DBT_DIR, REBUILT_FACTS
 
 # The harness's fixtures, made visible to pytest in this module.
 dbt_manifest = dbt_harness.dbt_manifest
@@ -59,51 +59,54 @@ def test_cancelled_settlements_and_their_reversals_net_to_zero(tiny_copy):
     assert counted == [(0,)]
 
 
-def test_incremental_build_equals_full_refresh(tiny_copy):
-    """Hold back the last deliveries, build, load them (and a re-sent row) later, build
-    incrementally: the facts must equal a full refresh."""
-    held = {"fct_lab_results": "lab_results", "fct_imaging_studies": "imaging_studies",
-            "fct_fd_services": "fd_services", "fct_chronic_followups": "chronic_followups"}
-    select = list(INCREMENTAL_FACTS)
-    statements = ["create schema if not exists held"]
-    for table in held.values():
-        statements += [
-            f"create table held.{table} as select * from raw.{table} "
-            f"where _delivery_date > date '2025-03-15'",
-            f"delete from raw.{table} where _delivery_date > date '2025-03-15'"]
-    for statement in statements:
-        tiny_copy.sql(statement)
-    tiny_copy("run", "--full-refresh", "--select", *select)
-
+def test_a_resent_day_replaces_its_rows_in_the_facts(tiny_copy):
+    """A day re-sent without a row, after a build: the row leaves the facts, and a key whose
+    newer version was in that row falls back to its earlier version. (The former incremental
+    facts kept both stale rows.) The rebuilt facts equal a full refresh."""
+    select = list(REBUILT_FACTS)
     later = "timestamp '2099-01-01 00:00:00'"
-    for table in held.values():
-        tiny_copy.sql(f"insert into raw.{table} select * replace ({later} as _loaded_at) "
-                      f"from held.{table}")
-    # A lab item re-sent in a later delivery with its recognised flag flipped.
-    report_id, item_seq, recognised = tiny_copy.sql(
+    # Lab item A gets a newer version, recognised flipped, in a delivery of its own.
+    report_a, seq_a, recognised_a = tiny_copy.sql(
         "select report_id, item_seq, recognised from raw.lab_results "
-        "where _delivery_date <= date '2025-03-15' order by report_id, item_seq limit 1")[0]
+        "order by report_id, item_seq limit 1")[0]
     tiny_copy.sql(f"""
         insert into raw.lab_results
-        select * replace (1 - recognised as recognised, date '2025-03-31' as _delivery_date,
+        select * replace (1 - recognised as recognised, date '2099-01-01' as _delivery_date,
                           {later} as _loaded_at)
-        from raw.lab_results where report_id = '{report_id}' and item_seq = {item_seq}""")
+        from raw.lab_results where report_id = '{report_a}' and item_seq = {seq_a}""")
+    # Imaging study B: delivered once, on a day that is re-sent without it below.
+    accession_b, day_b = tiny_copy.sql(
+        "select accession_no, _delivery_date from raw.imaging_studies "
+        "qualify count(*) over (partition by accession_no) = 1 "
+        "order by accession_no limit 1")[0]
     tiny_copy("run", "--select", *select)
-    tiny_copy.sql("create schema if not exists incremental")
-    for fact in select:
-        tiny_copy.sql(f"create table incremental.{fact} as select * from marts.{fact}")
+    assert tiny_copy.sql(f"select recognised from marts.fct_lab_results where report_id = "
+                         f"'{report_a}' and item_seq = {seq_a}") == [(1 - recognised_a,)]
+    assert tiny_copy.sql(f"select count(*) from marts.fct_imaging_studies "
+                         f"where accession_no = '{accession_b}'") == [(1,)]
 
+    # The re-sends, as ingestion applies them: the day's rows replaced by the new delivery.
+    tiny_copy.sql("delete from raw.lab_results where _delivery_date = date '2099-01-01'")
+    tiny_copy.sql(f"delete from raw.imaging_studies where accession_no = '{accession_b}'")
+    tiny_copy.sql(f"update raw.imaging_studies set _loaded_at = {later} "
+                  f"where _delivery_date = date '{day_b}'")
+    tiny_copy("run", "--select", *select)
+    assert tiny_copy.sql(f"select recognised from marts.fct_lab_results where report_id = "
+                         f"'{report_a}' and item_seq = {seq_a}") == [(recognised_a,)]
+    assert tiny_copy.sql(f"select count(*) from marts.fct_imaging_studies "
+                         f"where accession_no = '{accession_b}'") == [(0,)]
+
+    tiny_copy.sql("create schema if not exists rebuilt")
+    for fact in select:
+        tiny_copy.sql(f"create table rebuilt.{fact} as select * from marts.{fact}")
     tiny_copy("run", "--full-refresh", "--select", *select)
     for fact in select:
         differences = tiny_copy.sql(f"""
             select count(*) from (
-                (select * from incremental.{fact} except all select * from marts.{fact})
+                (select * from rebuilt.{fact} except all select * from marts.{fact})
                 union all
-                (select * from marts.{fact} except all select * from incremental.{fact}))""")
+                (select * from marts.{fact} except all select * from rebuilt.{fact}))""")
         assert differences == [(0,)], fact
-    assert tiny_copy.sql(
-        f"select recognised from marts.fct_lab_results "
-        f"where report_id = '{report_id}' and item_seq = {item_seq}") == [(1 - recognised,)]
 
 
 def test_profile_reads_the_warehouse_path_from_the_environment():

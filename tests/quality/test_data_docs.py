@@ -21,7 +21,7 @@ def _pages(data_dir) -> list[str]:
 def test_each_check_renders_its_own_results_and_old_runs_are_dropped(tmp_path):
     context = get_context(tmp_path)
     stamps = []
-    for run in range(3):
+    for _ in range(3):
         runner = SuiteRunner(context)
         runner.run(_suite(), [("2025-01-01..2025-01-07", pd.DataFrame({"n": [1, 2]})),
                               ("2025-01-08..2025-01-14", pd.DataFrame({"n": [3, None]}))])

@@ -1,8 +1,22 @@
 -- Encounters (人次): a distinct mdtrt_id with at least one valid settlement. Class from
 -- med_type (inpatient wins over outpatient); date = latest enddate of its valid settlements.
 -- Where and for whom: the latest valid settlement's institution and person.
+-- Only the columns read below: DuckDB materialises this CTE (three readers).
 with valid_settlements as (
-    select * from {{ ref('int_settlements_netted') }}
+    select
+        mdtrt_id,
+        setl_id,
+        setl_time,
+        begndate,
+        enddate,
+        med_class,
+        person_key,
+        insu_admdvs,
+        is_district_resident,
+        inst_code,
+        is_in_district_inst,
+        is_primary_inst
+    from {{ ref('int_settlements_netted') }}
     where is_valid
 ),
 

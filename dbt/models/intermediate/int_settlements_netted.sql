@@ -9,6 +9,14 @@ with settlements as (
     select * from {{ ref('stg_insurance__settlements') }}
 ),
 
+-- The columns the netting reads, apart from the wide rows: DuckDB materialises a CTE read
+-- more than once, and materialising every wide row for three readers was most of this model
+-- on the city year.
+settlement_links as (
+    select setl_id, mdtrt_id, vali_flag, refd_setl_flag, init_setl_id, setl_time
+    from {{ ref('stg_insurance__settlements') }}
+),
+
 district as (
     select admdvs from {{ ref('int_district') }}
 ),
@@ -19,7 +27,7 @@ institutions as (
 
 originals as (
     select setl_id, mdtrt_id, vali_flag
-    from settlements
+    from settlement_links
     where refd_setl_flag = 0
 ),
 
@@ -34,7 +42,7 @@ reversal_rank as (
             partition by reversals.init_setl_id
             order by reversals.setl_time, reversals.setl_id
         ) as reversal_seq
-    from settlements as reversals
+    from settlement_links as reversals
     left join originals
         on reversals.init_setl_id = originals.setl_id
     where reversals.refd_setl_flag = 1

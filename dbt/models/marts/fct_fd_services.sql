@@ -1,14 +1,6 @@
--- Incremental by load: rows (re)loaded since the last build replace their key. A full
--- refresh gives the same table (tests/dbt checks it).
-{{
-    config(
-        materialized='incremental',
-        unique_key=['service_id'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
-
+-- Rebuilt whole on every build, like the other facts: it follows staging's latest versions
+-- exactly, so a re-sent day that drops or corrects a row is reflected (an incremental
+-- delete+insert by key kept the dropped rows; docs/performance.md).
 select
     service_id,
     contract_id,
@@ -18,6 +10,3 @@ select
     service_type,
     _loaded_at
 from {{ ref('stg_phs__fd_services') }}
-{% if is_incremental() %}
-where _loaded_at >= (select max(_loaded_at) from {{ this }})
-{% endif %}

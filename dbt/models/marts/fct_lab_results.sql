@@ -1,14 +1,6 @@
--- Incremental by load: rows (re)loaded since the last build replace their key. A full
--- refresh gives the same table (tests/dbt checks it).
-{{
-    config(
-        materialized='incremental',
-        unique_key=['report_id', 'item_seq'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
-
+-- Rebuilt whole on every build, like the other facts: it follows staging's latest versions
+-- exactly, so a re-sent day that drops or corrects a row is reflected (an incremental
+-- delete+insert by key kept the dropped rows; docs/performance.md).
 select
     report_id,
     item_seq,
@@ -25,6 +17,3 @@ select
     recognised,
     _loaded_at
 from {{ ref('stg_lis__lab_results') }}
-{% if is_incremental() %}
-where _loaded_at >= (select max(_loaded_at) from {{ this }})
-{% endif %}
