@@ -22,27 +22,25 @@
    either way, so each key keeps the same row. On the city year the window over every row of a
    big table was most of each staging read. Null keys form one partition, as in the window. #}
 {% macro duckdb__latest_versions(relation, key_columns, version_column=none) -%}
-    {%- set key_match -%}
-        {% for key in key_columns %}repeated.{{ key }} is not distinct from versions.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
-    {%- endset -%}
-    select versions.*
-    from {{ relation }} as versions
-    anti join (
+    with repeated as (
         select {{ key_columns | join(', ') }}
         from {{ relation }}
         group by {{ key_columns | join(', ') }}
         having count(*) > 1
-    ) as repeated
-        on {{ key_match }}
+    )
+
+    select versions.*
+    from {{ relation }} as versions
+    anti join repeated
+        on {{ _key_match(key_columns) }}
     union all
     select versions.*
     from {{ relation }} as versions
-    semi join (
-        select {{ key_columns | join(', ') }}
-        from {{ relation }}
-        group by {{ key_columns | join(', ') }}
-        having count(*) > 1
-    ) as repeated
-        on {{ key_match }}
+    semi join repeated
+        on {{ _key_match(key_columns) }}
     {{ latest_version_filter(key_columns, version_column) }}
+{%- endmacro %}
+
+{% macro _key_match(key_columns) -%}
+    {% for key in key_columns %}repeated.{{ key }} is not distinct from versions.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
 {%- endmacro %}

@@ -35,8 +35,7 @@ per_encounter as (
 -- The latest valid settlement of each encounter. Nearly every encounter has one valid
 -- settlement: those are taken as they are, and only the others are sorted (on the city year
 -- the window over every settlement was most of this model).
-where_and_whom as (
-    select
+{%- set where_and_whom_columns %}
         per_encounter.*,
         valid_settlements.person_key,
         valid_settlements.insu_admdvs,
@@ -44,19 +43,15 @@ where_and_whom as (
         valid_settlements.inst_code,
         valid_settlements.is_in_district_inst,
         valid_settlements.is_primary_inst
+{%- endset %}
+where_and_whom as (
+    select {{ where_and_whom_columns }}
     from per_encounter
     inner join valid_settlements
         on per_encounter.mdtrt_id = valid_settlements.mdtrt_id
     where per_encounter.valid_settlements = 1
     union all
-    select
-        per_encounter.*,
-        valid_settlements.person_key,
-        valid_settlements.insu_admdvs,
-        valid_settlements.is_district_resident,
-        valid_settlements.inst_code,
-        valid_settlements.is_in_district_inst,
-        valid_settlements.is_primary_inst
+    select {{ where_and_whom_columns }}
     from per_encounter
     inner join valid_settlements
         on per_encounter.mdtrt_id = valid_settlements.mdtrt_id

@@ -36,7 +36,7 @@ main_group as (
     select township_code, group_code
     from group_sizes
     qualify row_number() over (
-        partition by township_code order by institutions_in_group desc, group_code
+        partition by township_code order by institutions_in_group desc, group_code asc
     ) = 1
 )
 
