@@ -156,7 +156,11 @@ def row_suite(table: Table) -> gx.ExpectationSuite:
     for column in table.columns:
         if column.required:
             add(gxe.ExpectColumnValuesToNotBeNull(column=column.name, severity=ERROR))
-        if column.codes:
+        if column.code_pattern:
+            add(gxe.ExpectColumnValuesToMatchRegex(
+                column=column.name, regex=f"^{column.code_pattern}$", severity=ERROR,
+                notes="an open code set: any well-formed code (EXTRACTS.md lists the known)"))
+        elif column.codes:
             add(gxe.ExpectColumnValuesToBeInSet(
                 column=column.name, value_set=list(column.codes), severity=ERROR))
         if column.type is ColumnType.FLAG:

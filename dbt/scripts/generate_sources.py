@@ -29,13 +29,15 @@ def column_doc(column: contract.Column, key: tuple[str, ...]) -> dict:
         parts.append(f"PII ({column.pii.value}): HMAC-SHA256 hex")
     if column.codes:
         parts.append("codes: " + " / ".join(column.codes))
+    if column.code_pattern:
+        parts.append(f"an open set: any code matching {column.code_pattern} is valid")
     doc: dict = {"name": column.name, "description": "; ".join(parts)}
     tests = []
     # Ingestion quarantines rows that break the contract; these tests re-check what staging
     # relies on (keys present, codes in their sets) without testing every column twice.
     if column.name in key:
         tests.append("not_null")
-    if column.codes:
+    if column.codes and not column.code_pattern:
         tests.append({"accepted_values": {"arguments": {"values": list(column.codes)}}})
     if tests:
         doc["data_tests"] = tests

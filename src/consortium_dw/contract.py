@@ -15,6 +15,7 @@ Conventions decided where EXTRACTS.md is silent (documented in docs/decisions.md
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -103,6 +104,16 @@ class Column:
     # An institution code that must exist in ref/institutions.csv.
     institution: bool = False
     description: str = ""
+    # For a code set that EXTRACTS.md leaves open ("…"): `codes` are the known codes, and any
+    # value matching this pattern is a valid code too (METRICS.md counts unknown med_types in
+    # the money metrics that do not restrict med_type, so they must reach the warehouse).
+    code_pattern: str | None = None
+
+    def accepts_code(self, text: str) -> bool:
+        """Whether `text` is a valid value of this coded column."""
+        if self.code_pattern is not None and re.fullmatch(self.code_pattern, text):
+            return True
+        return self.codes is None or text in self.codes
 
 
 @dataclass(frozen=True)
@@ -127,9 +138,10 @@ class Table:
         return [c for c in self.columns if c.pii]
 
 
-def _c(name, type_, required=True, pii=None, codes=None, institution=False, description=""):
+def _c(name, type_, required=True, pii=None, codes=None, institution=False, description="",
+       code_pattern=None):
     return Column(name, ColumnType(type_), required, pii, tuple(codes) if codes else None,
-                  institution, description)
+                  institution, description, code_pattern)
 
 
 SEX = ("1", "2")
@@ -142,6 +154,9 @@ MED_TYPES_INPATIENT = ("21", "22", "23", "24", "25", "52")
 MED_TYPES_OUTPATIENT = ("11", "12", "13", "14", "15", "16", "19", "51")
 MED_TYPES_OTHER = ("41", "99")
 MED_TYPES = MED_TYPES_OUTPATIENT + MED_TYPES_INPATIENT + MED_TYPES_OTHER
+# The national platform has more med_type codes than EXTRACTS.md lists (its list ends in "…"),
+# e.g. 9901 or 990101 for local schemes: digits, two to eight of them.
+MED_TYPE_PATTERN = r"[0-9]{2,8}"
 KEY_POPULATIONS = ("65岁以上老年人", "高血压", "2型糖尿病", "孕产妇", "0-6岁儿童", "残疾人",
                    "脱贫人口", "严重精神障碍", "肺结核")
 
@@ -297,7 +312,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("fixmedins_code", "text", institution=True),
         _c("fixmedins_name", "text"),
         _c("fix_blng_admdvs", "text", required=False),
-        _c("med_type", "code", codes=MED_TYPES),
+        _c("med_type", "code", codes=MED_TYPES, code_pattern=MED_TYPE_PATTERN),
         _c("begndate", "date"),
         _c("enddate", "date"),
         _c("setl_time", "timestamp"),

@@ -89,7 +89,7 @@ def violations(table_name: str, rows: pd.DataFrame, institutions: set[str]) -> p
         if c.type is ColumnType.FLAG:
             flag(present & ~v.isin(["0", "1"]), "malformed_number")
         if c.type is ColumnType.CODE and c.codes:
-            flag(present & ~v.isin(c.codes), "invalid_code")
+            flag(present & ~v.map(c.accepts_code).astype(bool), "invalid_code")
         if c.pii is Pii.ID_CARD:
             flag(present & ~v.map(is_valid_id), "bad_id_checksum")
         if c.institution:

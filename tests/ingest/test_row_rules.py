@@ -99,16 +99,22 @@ def test_settlement_rules_on_parquet(landing, warehouse):
         _settlement(4, medfee_sumamt="11.00"),                        # amount_invariant
         _settlement(5, acct_pay="2.00"),                              # amount_invariant
         _settlement(6, refd_setl_flag="2"),                           # malformed_number
-        _settlement(7, med_type="98"),                                # invalid_code
+        _settlement(7, med_type="门诊"),                              # invalid_code
         _settlement(8, certno=""),                                    # missing_required
         _settlement(9, medfee_sumamt="10.001"),                       # malformed_number
+        # EXTRACTS.md's med_type list ends in "…": a code it does not name is still a code
+        # (METRICS.md counts such settlements in the money metrics), only a non-code is not.
+        _settlement(10, med_type="9901"),                             # valid
+        _settlement(11, med_type="9"),                                # invalid_code
     ]
     write_delivery(landing, "insurance", DAY, {"settlements": rows})
     load_table(warehouse, landing, TABLES["settlements"])
     assert quarantined(warehouse, "settlements") == {
         3: "negative_amount", 4: "amount_invariant", 5: "amount_invariant",
         6: "malformed_number", 7: "invalid_code", 8: "missing_required",
-        9: "malformed_number"}
+        9: "malformed_number", 11: "invalid_code"}
+    assert warehouse.execute("SELECT med_type FROM raw.settlements WHERE _source_line = 10"
+                             ).fetchall() == [("9901",)]
 
 
 @pytest.mark.parametrize("column, value, reason", [

@@ -104,7 +104,12 @@ def rule_conditions(table: Table, load_time_sql: str) -> list[tuple[Reason, str,
                           f"{_well_formed_number(c.name, c.type)}",
                           f"{c.name} is not a valid {c.type.value}"))
     for c in cols:
-        if c.codes:
+        if c.code_pattern:
+            rules.append((Reason.INVALID_CODE,
+                          f"{value(c.name)} IS NOT NULL AND NOT "
+                          f"regexp_full_match({value(c.name)}, {literal(c.code_pattern)})",
+                          f"{c.name} is not a code"))
+        elif c.codes:
             codes = ", ".join(literal(code) for code in c.codes)
             rules.append((Reason.INVALID_CODE,
                           f"{value(c.name)} IS NOT NULL AND {value(c.name)} NOT IN ({codes})",
