@@ -166,7 +166,8 @@ def _apply(kind: Reason, table: Table, columns: _CopyOnWrite, row: int, day: dt.
         columns.writable(col)[row] = BAD_NUMBERS[rng.integers(0, len(BAD_NUMBERS))]
     elif kind is Reason.INVALID_CODE:
         column = table.column(col)
-        columns.writable(col)[row] = next(v for v in ("未知", "9", "X") if not column.accepts_code(v))
+        columns.writable(col)[row] = next(v for v in ("未知", "9", "X")
+                                          if not column.accepts_code(v))
     elif kind is Reason.BAD_ID_CHECKSUM:
         if len(value) != 18:
             return False

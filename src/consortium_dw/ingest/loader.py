@@ -180,7 +180,7 @@ def _collect_day(delivery: Delivery, table: Table, previous_sha, force: bool,
                                        "unchanged", sha256=previous_sha))
             continue
         try:
-            text, digest = read_delivered_file(delivery.folder / name, entry, table.column_names)
+            text, digest = read_delivered_file(delivery.folder / name, entry, list(table.columns))
         except FileRefused as refused:
             batch.refused.append(_refused(delivery, table, name, refused))
             continue

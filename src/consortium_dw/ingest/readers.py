@@ -14,11 +14,18 @@ import re
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from consortium_dw.contract import CSV_ENCODINGS, Reason
+from consortium_dw.contract import CSV_ENCODINGS, Column, ColumnType, Reason
 from consortium_dw.ingest.landing import ManifestEntry
+
+# EXTRACTS.md: times are local (Asia/Shanghai).
+LOCAL_TIMEZONE = "Asia/Shanghai"
+# A float that lies this close to a whole cent (or a whole number) is that cent (or number):
+# the noise of binary floating point, not a third decimal.
+_FLOAT_NOISE = 1e-6
 
 # "utf-8" files may carry a BOM (EXTRACTS.md: with or without); utf-8-sig decodes both.
 _DECODERS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
@@ -81,18 +88,71 @@ def _read_csv(data: bytes, encoding: str | None, columns: list[str]) -> pa.Table
     return table.select(columns)
 
 
-def _read_parquet(data: bytes, columns: list[str]) -> pa.Table:
+def _floats_as_text(values: pa.ChunkedArray, kind: ColumnType) -> pa.ChunkedArray:
+    plain = values.cast(pa.string())
+    finite = pc.is_finite(values)
+    if kind is ColumnType.MONEY:
+        cents = pc.round(values, 2)
+        exact = pc.and_(finite, pc.less_equal(pc.abs(pc.subtract(values, cents)), _FLOAT_NOISE))
+        as_cents = pc.if_else(exact, cents, 0.0).cast(pa.decimal128(38, 2)).cast(pa.string())
+        return pc.if_else(exact, as_cents, plain)
+    if kind in (ColumnType.INT, ColumnType.FLAG, ColumnType.CODE):
+        whole = pc.round(values, 0)
+        exact = pc.and_(pc.and_(finite, pc.less(pc.abs(values), 2.0 ** 53)),
+                        pc.less_equal(pc.abs(pc.subtract(values, whole)), _FLOAT_NOISE))
+        as_int = pc.if_else(exact, whole, 0.0).cast(pa.int64()).cast(pa.string())
+        return pc.if_else(exact, as_int, plain)
+    return plain
+
+
+def _parquet_column_as_text(values: pa.ChunkedArray, kind: ColumnType) -> pa.ChunkedArray:
+    """One Parquet column as the text the contract spells (EXTRACTS.md: "Parquet carries its
+    own types"), so a typed column and a text column of the same values load the same rows:
+    timestamps as local `YYYY-MM-DD HH:MM:SS` (a zone converted to Asia/Shanghai, fractions of
+    a second dropped), dates as `YYYY-MM-DD`, money as two decimals, whole floats and booleans
+    as integers. A value that is not what its column holds (a third decimal of money, a
+    fractional count) keeps its own spelling, so row validation quarantines it."""
+    kind_of = values.type
+    if pa.types.is_timestamp(kind_of):
+        if kind_of.tz is not None:
+            local = pa.timestamp(kind_of.unit, tz=LOCAL_TIMEZONE)
+            values = pc.local_timestamp(values.cast(local))
+        seconds = pc.floor_temporal(values, unit="second").cast(pa.timestamp("s"))
+        spelling = "%Y-%m-%d" if kind is ColumnType.DATE else "%Y-%m-%d %H:%M:%S"
+        return pc.strftime(seconds, format=spelling)
+    if pa.types.is_boolean(kind_of):
+        return pc.if_else(values, "1", "0")
+    if pa.types.is_floating(kind_of):
+        return _floats_as_text(values, kind)
+    if pa.types.is_decimal(kind_of) and kind is ColumnType.MONEY and kind_of.scale > 2:
+        cents = pc.round(values, 2)
+        return pc.if_else(pc.equal(cents, values),
+                          cents.cast(pa.decimal128(38, 2)).cast(pa.string()),
+                          values.cast(pa.string()))
+    return values.cast(pa.string())
+
+
+def _read_parquet(data: bytes, columns: list[Column]) -> pa.Table:
     try:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowInvalid, OSError) as error:
         raise FileRefused(Reason.UNDECODABLE,
                           f"not a readable Parquet file ({type(error).__name__})") from None
-    _check_header(table.column_names, columns)
-    return pa.table({c: table.column(c).cast(pa.string()) for c in columns})
+    _check_header(table.column_names, [c.name for c in columns])
+    text = {}
+    for column in columns:
+        try:
+            text[column.name] = _parquet_column_as_text(table.column(column.name), column.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise FileRefused(Reason.UNDECODABLE,
+                              f"column {column.name} of Parquet type "
+                              f"{table.schema.field(column.name).type} cannot be read as "
+                              f"{column.type.value}") from None
+    return pa.table(text)
 
 
 def read_delivered_file(path: Path, entry: ManifestEntry | None,
-                        columns: list[str]) -> tuple[pa.Table, str]:
+                        columns: list[Column]) -> tuple[pa.Table, str]:
     """The file's rows as text (columns in contract order) and its sha256; raises FileRefused."""
     if entry is None:
         raise FileRefused(Reason.MANIFEST_MISMATCH, "file is not listed in the manifest")
@@ -105,7 +165,7 @@ def read_delivered_file(path: Path, entry: ManifestEntry | None,
     if path.suffix.lower() == ".parquet":
         table = _read_parquet(data, columns)
     elif path.suffix.lower() == ".csv":
-        table = _read_csv(data, entry.encoding, columns)
+        table = _read_csv(data, entry.encoding, [c.name for c in columns])
     else:
         raise FileRefused(Reason.UNDECODABLE, f"unknown file format {path.suffix!r}")
     if entry.rows is None or table.num_rows != entry.rows:
