@@ -174,6 +174,10 @@ REF_TABLES = {
 }
 OPTIONAL_REF_TABLES = ("fund_budget",)
 REF_ENCODING = "utf-8"
+# ref/ has no manifest to declare an encoding: UTF-8 (with or without a BOM) is what we write
+# and read first; a file that is not valid UTF-8 is read as GB18030 (which covers GBK), the
+# other encoding EXTRACTS.md allows a hospital's export.
+REF_ENCODINGS_ACCEPTED = ("utf-8-sig", "gb18030")
 
 _HIS_PERSON = (
     _c("patient_id", "text", pii=Pii.HIS_PATIENT_ID),

@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 from consortium_dw.contract import (
     DUCKDB_TYPES,
     OPTIONAL_REF_TABLES,
-    REF_ENCODING,
+    REF_ENCODINGS_ACCEPTED,
     REF_TABLES,
     ColumnType,
     Reason,
@@ -71,15 +71,21 @@ class ReferenceLoad:
     absent: bool = False  # an optional file not delivered: the loaded version stays
 
 
+def _decode_reference(data: bytes) -> str:
+    failures = []
+    for encoding in REF_ENCODINGS_ACCEPTED:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as error:
+            failures.append(f"{encoding} at byte {error.start}")
+    raise FileRefused(Reason.UNDECODABLE, "not valid " + " nor ".join(failures))
+
+
 def _read_reference(path: Path, name: str) -> pa.Table:
     columns = [col for col, _ in REF_TABLES[name]]
     if not path.is_file():
         raise FileRefused(Reason.MANIFEST_MISMATCH, f"{REF_FOLDER}/{path.name} missing")
-    try:
-        text = path.read_bytes().decode("utf-8-sig" if REF_ENCODING == "utf-8" else REF_ENCODING)
-    except UnicodeDecodeError as error:
-        raise FileRefused(Reason.UNDECODABLE, f"not valid {REF_ENCODING} at byte "
-                                              f"{error.start}") from None
+    text = _decode_reference(path.read_bytes())
     header = next(csv.reader(io.StringIO(text)), [])
     if sorted(header) != sorted(columns):
         raise FileRefused(Reason.WRONG_HEADER,
