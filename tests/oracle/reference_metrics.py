@@ -196,20 +196,25 @@ def rollup(
             for (start, scope_code), group in framed[framed[key].notna()].groupby(
                 ["_period", key], sort=True
             ):
-                for code, (num, den, val) in compute(group).items():
-                    rows.append(
-                        dict(
-                            metric_code=code,
-                            period_type=period_type,
-                            period_start=start,
-                            scope_type=scope_type,
-                            scope_code=scope_code,
-                            numerator=num,
-                            denominator=den,
-                            value=val,
-                        )
-                    )
+                rows += metric_rows(compute(group), period_type, start, scope_type, scope_code)
     return rows
+
+
+def metric_rows(values: dict, period_type, start, scope_type, scope_code) -> list[dict]:
+    """{metric_code: (numerator, denominator, value)} of one period x scope, as table rows."""
+    return [
+        dict(
+            metric_code=code,
+            period_type=period_type,
+            period_start=start,
+            scope_type=scope_type,
+            scope_code=scope_code,
+            numerator=num,
+            denominator=den,
+            value=val,
+        )
+        for code, (num, den, val) in values.items()
+    ]
 
 
 def year_earlier_growth(rows: pd.DataFrame, base_code: str, growth_code: str) -> pd.DataFrame:
@@ -593,19 +598,7 @@ def _fd_snapshot(ref, c, services, period_type, start, d) -> list[dict]:
         )
     rows = []
     for scope_type, scope_code, h, m, township in scopes:
-        for code, (num, den, val) in one_scope(h, m, township).items():
-            rows.append(
-                dict(
-                    metric_code=code,
-                    period_type=period_type,
-                    period_start=start,
-                    scope_type=scope_type,
-                    scope_code=scope_code,
-                    numerator=num,
-                    denominator=den,
-                    value=val,
-                )
-            )
+        rows += metric_rows(one_scope(h, m, township), period_type, start, scope_type, scope_code)
     return rows
 
 
