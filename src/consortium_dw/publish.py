@@ -21,6 +21,11 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts",)
+# The copy runs without keeping row order (nothing reads the served tables' physical order, and
+# DuckDB then writes each table in parallel) and under a memory cap: on the city year it took
+# 84 s at 6.6 GB with the defaults, 69 s at 3.1 GB with these (docs/performance.md).
+COPY_SETTINGS = {"preserve_insertion_order": "false",
+                 "memory_limit": os.environ.get("CONSORTIUM_PUBLISH_MEMORY_LIMIT", "3GB")}
 SNAPSHOT_ALIAS = "publish_snapshot"
 SOURCE_ALIAS = "publish_source"
 MANIFEST_SCHEMA = "publication"
@@ -89,10 +94,13 @@ def publish(warehouse: str | Path | duckdb.DuckDBPyConnection, serving: str | Pa
         source = con.execute("select current_database()").fetchone()[0]
     result = PublishResult(serving=serving,
                            published_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    previous = {name: con.execute("select current_setting(?)", [name]).fetchone()[0]
+                for name in COPY_SETTINGS}
     try:
         missing = [s for s in schemas if not _relations(con, source, s)]
         if missing:
             raise RuntimeError(f"nothing to publish: schema(s) {missing} empty or absent")
+        _apply(con, COPY_SETTINGS)
         con.execute(f"ATTACH {_literal(tmp)} AS {SNAPSHOT_ALIAS}")
         try:
             for schema in schemas:
@@ -113,6 +121,8 @@ def publish(warehouse: str | Path | duckdb.DuckDBPyConnection, serving: str | Pa
     finally:
         if own:
             con.close()
+        else:
+            _apply(con, previous)
     _verify(tmp, result.tables)
     _fsync(tmp)
     os.replace(tmp, serving)
@@ -121,7 +131,12 @@ def publish(warehouse: str | Path | duckdb.DuckDBPyConnection, serving: str | Pa
     return result
 
 
-def _literal(path: Path) -> str:
+def _apply(con: duckdb.DuckDBPyConnection, settings: dict) -> None:
+    for name, value in settings.items():
+        con.execute(f"SET {name} = {_literal(str(value))}")
+
+
+def _literal(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 

@@ -163,3 +163,15 @@ def test_publish_from_a_path(warehouse, tmp_path):
     warehouse.close()
     result = publish(path, tmp_path / "serving.duckdb")
     assert result.tables == {"marts.metric_values": 10}
+
+
+def test_publish_leaves_the_writers_settings_as_it_found_them(warehouse, tmp_path):
+    """The copy runs unordered under a memory cap; the pipeline's connection, which goes on
+    writing afterwards, keeps its own settings."""
+    warehouse.execute("SET memory_limit = '1.5GiB'")
+    before = warehouse.execute("SELECT current_setting('memory_limit'), "
+                               "current_setting('preserve_insertion_order')").fetchone()
+    assert before == ("1.5 GiB", True)
+    publish(warehouse, tmp_path / "serving.duckdb")
+    assert warehouse.execute("SELECT current_setting('memory_limit'), "
+                             "current_setting('preserve_insertion_order')").fetchone() == before
