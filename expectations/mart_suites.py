@@ -37,6 +37,9 @@ AMOUNT_METRICS = ("oop_per_inpatient_encounter", "oop_per_outpatient_encounter",
                   "remote_reads_per_10k", "alos")
 GROWTH_METRICS = ("downward_referral_growth", "medical_cost_growth")
 ALL_METRICS = RATE_METRICS + COUNT_METRICS + AMOUNT_METRICS + GROWTH_METRICS
+# Targets on the year-over-year change, not the value: fd_signing_rate's "+0.01 a year or
+# more" (docs/metrics.md, "Targets"); meets_target compares yoy_change for them.
+YOY_TARGET_METRICS = ("fd_signing_rate",)
 
 # Published only where their source has rows in the month (a yearly survey), so a missing
 # month is not a gap.
@@ -46,6 +49,10 @@ SPARSE_MONTHLY_METRICS = ("health_literacy_level", "health_literacy_level_unweig
 def _in(codes) -> str:
     return "(" + ", ".join(f"'{c}'" for c in codes) + ")"
 
+
+# What a row's target is compared with.
+_TARGETED = (f"(case when metric_code in {_in(YOY_TARGET_METRICS)} then yoy_change "
+             "else value end)")
 
 # `_chk_*` columns derived in SQL over marts.metric_values (mart_gate.py).
 DERIVED = {
@@ -66,11 +73,11 @@ DERIVED = {
         "when 'quarter' then date_trunc('quarter', period_start) "
         "when 'year' then date_trunc('year', period_start) end)::int"),
     "_chk_meets_target_consistent": (
-        "case when target is null or value is null or target_op is null "
+        f"case when target is null or {_TARGETED} is null or target_op is null "
         "then (meets_target is null)::int "
-        "else (meets_target = case target_op when '>=' then value >= target "
-        "when '<=' then value <= target when '>' then value > target "
-        "when '<' then value < target end)::int end"),
+        f"else (meets_target = case target_op when '>=' then {_TARGETED} >= target "
+        f"when '<=' then {_TARGETED} <= target when '>' then {_TARGETED} > target "
+        f"when '<' then {_TARGETED} < target end)::int end"),
 }
 
 

@@ -69,6 +69,24 @@ def test_duplicate_grain_and_inconsistent_ratio(warehouse, gx_context):
         ("marts.metric_values", "_chk_ratio_gap")}
 
 
+def test_a_target_on_the_yearly_change_is_judged_on_yoy_change(warehouse, gx_context):
+    """fd_signing_rate's target is "+0.01 a year or more": a rate of 0.40 that rose 0.02 in
+    the year meets it, and saying otherwise is the inconsistency the suite warns about."""
+    row = ("fd_signing_rate", "家庭医生签约率", "year", "2025-01-01", "district", "150602",
+           400.0, 1000.0, 0.4, 0.01, ">=")
+    warehouse.execute("INSERT INTO marts.metric_values VALUES "
+                      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true, 0.02)", row)
+
+    def inconsistent():
+        return [f.columns for f in validate(warehouse, gx_context).warnings
+                if f.columns == ["_chk_meets_target_consistent"]]
+
+    assert inconsistent() == []
+    warehouse.execute("UPDATE marts.metric_values SET yoy_change = 0.005 "
+                      "WHERE metric_code = 'fd_signing_rate'")
+    assert inconsistent() == [["_chk_meets_target_consistent"]]
+
+
 def test_missing_closed_month_is_incomplete(warehouse, gx_context):
     warehouse.execute("DELETE FROM marts.metric_values WHERE scope_type = 'district' "
                       "AND metric_code = 'oop_ratio' AND period_start = DATE '2025-02-01'")
