@@ -45,10 +45,11 @@ class WarehouseResource(ConfigurableResource):
         return self.data_path / WAREHOUSE_FILE
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False,
+                config: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         if not read_only:
             self.data_path.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.database), read_only=read_only)
+        con = duckdb.connect(str(self.database), read_only=read_only, config=config or {})
         try:
             yield con
         finally:

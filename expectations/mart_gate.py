@@ -56,8 +56,8 @@ def data_as_of(con) -> date | None:
 
 def completeness_frames(con, as_of: date | None) -> tuple[pd.DataFrame, list[str]]:
     """(expected keys, present keys): `metric|scope_type|YYYY-MM` for each metric × scope
-    type from its first published month to the last closed month; `expected_district_key`
-    repeats the key for the district scope only (the blocking part, mart_suites.py)."""
+    type from its first published month to the last closed month, split by scope: the
+    district's keys (blocking, mart_suites.py) and the others'."""
     sparse = ", ".join(f"'{m}'" for m in mart_suites.SPARSE_MONTHLY_METRICS)
     closed = ("(select max(period_start) - interval 1 month from months)" if as_of is None
               else f"(select date_trunc('month', date '{as_of}' + interval 1 day) "
@@ -72,7 +72,9 @@ def completeness_frames(con, as_of: date | None) -> tuple[pd.DataFrame, list[str
         ), last_closed as (select cast({closed} as date) as m)
         select s.metric_code || '|' || s.scope_type || '|' || strftime(g.m, '%Y-%m')
             as expected_key,
-            case when s.scope_type = 'district' then expected_key end as expected_district_key
+            case when s.scope_type = 'district' then expected_key end as expected_district_key,
+            case when s.scope_type <> 'district' then expected_key end
+                as expected_subdistrict_key
         from spans s, last_closed l,
              lateral (select cast(unnest(generate_series(s.first_month, l.m,
                                                          interval 1 month)) as date) as m) g

@@ -6,6 +6,9 @@ The metric codes and which of them are ratios in [0, 1] come from ../shared/METR
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
@@ -37,9 +40,20 @@ AMOUNT_METRICS = ("oop_per_inpatient_encounter", "oop_per_outpatient_encounter",
                   "remote_reads_per_10k", "alos")
 GROWTH_METRICS = ("downward_referral_growth", "medical_cost_growth")
 ALL_METRICS = RATE_METRICS + COUNT_METRICS + AMOUNT_METRICS + GROWTH_METRICS
-# Targets on the year-over-year change, not the value: fd_signing_rate's "+0.01 a year or
-# more" (docs/metrics.md, "Targets"); meets_target compares yoy_change for them.
-YOY_TARGET_METRICS = ("fd_signing_rate",)
+METRIC_DEFINITIONS = (Path(__file__).resolve().parents[1] / "dbt" / "seeds"
+                      / "metric_definitions.csv")
+
+
+def _yoy_target_metrics() -> tuple[str, ...]:
+    """Metrics whose target is on the year-over-year change (fd_signing_rate's "+0.01 a year
+    or more", docs/metrics.md "Targets"): meets_target compares yoy_change for them. The seed
+    that dbt uses says which."""
+    with open(METRIC_DEFINITIONS, encoding="utf-8", newline="") as seed:
+        return tuple(row["metric_code"] for row in csv.DictReader(seed)
+                     if row["target_basis"] == "yoy_change")
+
+
+YOY_TARGET_METRICS = _yoy_target_metrics()
 
 # Published only where their source has rows in the month (a yearly survey), so a missing
 # month is not a gap.
@@ -136,5 +150,6 @@ def completeness_suite(present_keys: list[str]) -> gx.ExpectationSuite:
             column="expected_district_key", value_set=present_keys, severity=ERROR,
             notes="every metric has district rows in each closed month"),
         gxe.ExpectColumnValuesToBeInSet(
-            column="expected_key", value_set=present_keys, severity=WARN,
-            notes="every metric × scope type has rows in each closed month")])
+            column="expected_subdistrict_key", value_set=present_keys, severity=WARN,
+            notes="every metric × group, institution and township scope has rows in each "
+                  "closed month")])

@@ -157,6 +157,8 @@ MED_TYPES = MED_TYPES_OUTPATIENT + MED_TYPES_INPATIENT + MED_TYPES_OTHER
 # The national platform has more med_type codes than EXTRACTS.md lists (its list ends in "…"),
 # e.g. 9901 or 990101 for local schemes: digits, two to eight of them.
 MED_TYPE_PATTERN = r"[0-9]{2,8}"
+# Ingestion and GX check only the pattern of an open set: every listed code must match it.
+assert all(re.fullmatch(MED_TYPE_PATTERN, code) for code in MED_TYPES)
 KEY_POPULATIONS = ("65岁以上老年人", "高血压", "2型糖尿病", "孕产妇", "0-6岁儿童", "残疾人",
                    "脱贫人口", "严重精神障碍", "肺结核")
 

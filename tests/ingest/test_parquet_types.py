@@ -90,3 +90,22 @@ def test_a_value_its_column_cannot_hold_is_quarantined(landing, warehouse):
     assert warehouse.execute("SELECT _source_line, _reason, medfee_sumamt, gend "
                              "FROM quarantine.settlements ORDER BY 1").fetchall() == [
         (1, "malformed_number", "10.005", "1"), (2, "invalid_code", "10.00", "1.5")]
+
+
+def test_out_of_range_money_and_a_date_with_a_time_are_quarantined_not_refused(
+        landing, warehouse):
+    folder = write_delivery(landing, "insurance", DAY, {"settlements": TEXT_ROWS})
+    arrays = _typed(TEXT_ROWS)
+    arrays["medfee_sumamt"] = pa.array([1e20, 10.0, -10.0])      # beyond DECIMAL(16,2)
+    arrays["psn_part_amt"] = pa.array([decimal.Decimal("4.0000"),
+                                       decimal.Decimal("99999999999999.9999"),
+                                       decimal.Decimal("-4.0000")], pa.decimal128(18, 4))
+    arrays["brdy"] = pa.array([dt.datetime(1980, 1, 1), dt.datetime(1980, 1, 1),
+                               dt.datetime(1980, 1, 1, 12, 0)], pa.timestamp("ms"))
+    rewrite_file(folder, "settlements.parquet", _parquet(arrays))
+    result = load_table(warehouse, landing, TABLES["settlements"])
+    assert result.rows_read == 3
+    assert warehouse.execute("SELECT _source_line, _reason, brdy FROM quarantine.settlements "
+                             "ORDER BY 1").fetchall() == [
+        (1, "malformed_number", "1980-01-01"), (2, "malformed_number", "1980-01-01"),
+        (3, "malformed_date", "1980-01-01 12:00:00")]

@@ -1,5 +1,5 @@
-"""ref/ files have no manifest to declare their encoding: UTF-8 (with or without BOM) or
-GB18030 both load the same rows; bytes valid in neither refuse the file and keep the old one."""
+"""ref/ files have no manifest to declare their encoding: UTF-8 or GB18030, with or without
+a BOM, load the same rows; bytes valid in neither refuse the file and keep the old one."""
 
 from consortium_dw.ingest import load_reference
 
@@ -17,7 +17,8 @@ def test_gb18030_and_utf8_with_bom_load_the_same_rows(warehouse, landing):
     assert "机构" in text  # the file holds Chinese, so the encodings differ in bytes
     load_reference(warehouse, landing)
     expected = _institutions(warehouse)
-    for data in (text.encode("gb18030"), b"\xef\xbb\xbf" + text.encode("utf-8")):
+    for data in (text.encode("gb18030"), b"\xef\xbb\xbf" + text.encode("utf-8"),
+                 "\ufeff".encode("gb18030") + text.encode("gb18030")):
         path.write_bytes(data)
         loads = {loaded.name: loaded for loaded in load_reference(warehouse, landing)}
         assert loads["institutions"].refused is None

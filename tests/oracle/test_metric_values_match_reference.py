@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from expectations.mart_suites import ALL_METRICS as CONTRACT_METRICS
 from tests.oracle.reference_metrics import (
     compare,
     published_metric_values,
@@ -28,8 +29,10 @@ def test_metric_values_match_the_reference(tiny_warehouse):
     finally:
         con.close()
 
-    # The reference covers every metric the published table has, and vice versa.
-    assert set(reference["metric_code"]) == set(published["metric_code"])
+    # Both cover every metric of the contract (an empty build cannot pass), and nothing else.
+    contract_metrics = set(CONTRACT_METRICS)
+    assert set(published["metric_code"]) == contract_metrics
+    assert set(reference["metric_code"]) == contract_metrics
 
     diff = compare(reference, published)
     if not diff.empty:

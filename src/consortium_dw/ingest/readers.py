@@ -19,13 +19,16 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from consortium_dw.contract import CSV_ENCODINGS, Column, ColumnType, Reason
+from consortium_dw.ingest.clock import LOCAL_TIME
 from consortium_dw.ingest.landing import ManifestEntry
 
-# EXTRACTS.md: times are local (Asia/Shanghai).
-LOCAL_TIMEZONE = "Asia/Shanghai"
 # A float that lies this close to a whole cent (or a whole number) is that cent (or number):
 # the noise of binary floating point, not a third decimal.
 _FLOAT_NOISE = 1e-6
+# Money is DECIMAL(16,2): a larger amount keeps its own spelling and fails the row rules.
+_MONEY_BOUND = 1e14
+# Money delivered as a decimal with more than two places: the trailing zeros past the cents go.
+_EXTRA_ZEROS = r"^(-?\d+\.\d\d)0+$"
 
 # "utf-8" files may carry a BOM (EXTRACTS.md: with or without); utf-8-sig decodes both.
 _DECODERS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
@@ -60,16 +63,24 @@ def _parse_error_detail(error: Exception) -> str:
         else "malformed CSV structure"
 
 
+def decode_strict(data: bytes, encodings: tuple[str, ...]) -> str:
+    """The text of `data` in the first of `encodings` it is valid in (a BOM dropped), or a
+    refusal naming where each failed."""
+    failures = []
+    for encoding in encodings:
+        try:
+            return codecs.decode(data, _DECODERS[encoding], errors="strict").removeprefix("\ufeff")
+        except UnicodeDecodeError as error:
+            failures.append(f"{encoding} at byte {error.start}")
+    raise FileRefused(Reason.UNDECODABLE, "not valid " + " nor ".join(failures))
+
+
 def _read_csv(data: bytes, encoding: str | None, columns: list[str]) -> pa.Table:
     declared = (encoding or "utf-8").lower()
     if declared not in _DECODERS or declared.replace("-sig", "") not in \
             {e.replace("-sig", "") for e in CSV_ENCODINGS} | {"utf8"}:
         raise FileRefused(Reason.UNDECODABLE, f"unsupported encoding {encoding!r}")
-    try:
-        text = codecs.decode(data, _DECODERS[declared], errors="strict")
-    except UnicodeDecodeError as error:
-        raise FileRefused(Reason.UNDECODABLE,
-                          f"not valid {declared} at byte {error.start}") from None
+    text = decode_strict(data, (declared,))
     utf8 = text.encode("utf-8")
     found = next(csv.reader(io.StringIO(text)), [])
     _check_header(found, columns)
@@ -93,7 +104,8 @@ def _floats_as_text(values: pa.ChunkedArray, kind: ColumnType) -> pa.ChunkedArra
     finite = pc.is_finite(values)
     if kind is ColumnType.MONEY:
         cents = pc.round(values, 2)
-        exact = pc.and_(finite, pc.less_equal(pc.abs(pc.subtract(values, cents)), _FLOAT_NOISE))
+        exact = pc.and_(pc.and_(finite, pc.less(pc.abs(values), _MONEY_BOUND)),
+                        pc.less_equal(pc.abs(pc.subtract(values, cents)), _FLOAT_NOISE))
         as_cents = pc.if_else(exact, cents, 0.0).cast(pa.decimal128(38, 2)).cast(pa.string())
         return pc.if_else(exact, as_cents, plain)
     if kind in (ColumnType.INT, ColumnType.FLAG, ColumnType.CODE):
@@ -109,26 +121,27 @@ def _parquet_column_as_text(values: pa.ChunkedArray, kind: ColumnType) -> pa.Chu
     """One Parquet column as the text the contract spells (EXTRACTS.md: "Parquet carries its
     own types"), so a typed column and a text column of the same values load the same rows:
     timestamps as local `YYYY-MM-DD HH:MM:SS` (a zone converted to Asia/Shanghai, fractions of
-    a second dropped), dates as `YYYY-MM-DD`, money as two decimals, whole floats and booleans
-    as integers. A value that is not what its column holds (a third decimal of money, a
-    fractional count) keeps its own spelling, so row validation quarantines it."""
+    a second dropped), dates as `YYYY-MM-DD` (a midnight timestamp too), money as two
+    decimals, whole floats and booleans as integers (so a numeric code has no leading zeros).
+    A value that is not what its column holds (a third decimal of money, a fractional count, a
+    date with a time of day) keeps its own spelling, so row validation quarantines it."""
     kind_of = values.type
     if pa.types.is_timestamp(kind_of):
         if kind_of.tz is not None:
-            local = pa.timestamp(kind_of.unit, tz=LOCAL_TIMEZONE)
+            local = pa.timestamp(kind_of.unit, tz=LOCAL_TIME.tzname(None))
             values = pc.local_timestamp(values.cast(local))
         seconds = pc.floor_temporal(values, unit="second").cast(pa.timestamp("s"))
-        spelling = "%Y-%m-%d" if kind is ColumnType.DATE else "%Y-%m-%d %H:%M:%S"
-        return pc.strftime(seconds, format=spelling)
+        stamp = pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S")
+        if kind is not ColumnType.DATE:
+            return stamp
+        midnight = pc.equal(pc.floor_temporal(values, unit="day"), values)
+        return pc.if_else(midnight, pc.strftime(seconds, format="%Y-%m-%d"), stamp)
     if pa.types.is_boolean(kind_of):
         return pc.if_else(values, "1", "0")
     if pa.types.is_floating(kind_of):
         return _floats_as_text(values, kind)
     if pa.types.is_decimal(kind_of) and kind is ColumnType.MONEY and kind_of.scale > 2:
-        cents = pc.round(values, 2)
-        return pc.if_else(pc.equal(cents, values),
-                          cents.cast(pa.decimal128(38, 2)).cast(pa.string()),
-                          values.cast(pa.string()))
+        return pc.replace_substring_regex(values.cast(pa.string()), _EXTRA_ZEROS, r"\1")
     return values.cast(pa.string())
 
 

@@ -28,7 +28,7 @@ from consortium_dw.contract import (
 )
 from consortium_dw.ingest.clock import LoadClock
 from consortium_dw.ingest.landing import REF_FOLDER
-from consortium_dw.ingest.readers import FileRefused
+from consortium_dw.ingest.readers import FileRefused, decode_strict
 from consortium_dw.ingest.rules import literal, quote
 from consortium_dw.ingest.warehouse import ensure_schema
 
@@ -71,21 +71,11 @@ class ReferenceLoad:
     absent: bool = False  # an optional file not delivered: the loaded version stays
 
 
-def _decode_reference(data: bytes) -> str:
-    failures = []
-    for encoding in REF_ENCODINGS_ACCEPTED:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as error:
-            failures.append(f"{encoding} at byte {error.start}")
-    raise FileRefused(Reason.UNDECODABLE, "not valid " + " nor ".join(failures))
-
-
 def _read_reference(path: Path, name: str) -> pa.Table:
     columns = [col for col, _ in REF_TABLES[name]]
     if not path.is_file():
         raise FileRefused(Reason.MANIFEST_MISMATCH, f"{REF_FOLDER}/{path.name} missing")
-    text = _decode_reference(path.read_bytes())
+    text = decode_strict(path.read_bytes(), REF_ENCODINGS_ACCEPTED)
     header = next(csv.reader(io.StringIO(text)), [])
     if sorted(header) != sorted(columns):
         raise FileRefused(Reason.WRONG_HEADER,
