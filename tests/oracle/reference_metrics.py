@@ -548,9 +548,13 @@ def family_doctor_metrics(con, ref: Reference) -> list[dict]:
     services["service_date"] = _to_date(services["service_date"])
     rows: list[dict] = []
 
-    # Snapshot metrics: a period exists when a contract's first or latest version was delivered
-    # in it; they are evaluated on the period's last day d.
+    # Snapshot metrics: the periods of every month from the first contract delivery (a
+    # contract's first version) to the last (its latest version); each is evaluated on the
+    # period's last day d.
     delivered = pd.to_datetime(pd.concat([c["first_delivery"], c["latest_delivery"]]).dropna())
+    if not delivered.empty:
+        delivered = pd.Series(pd.date_range(delivered.min().to_period("M").to_timestamp(),
+                                            delivered.max(), freq="MS"))
     for period_type in PERIOD_TYPES:
         for start in sorted(set(period_start(delivered, period_type))):
             d = period_end(start, period_type)

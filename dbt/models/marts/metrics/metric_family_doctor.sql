@@ -1,7 +1,9 @@
 -- Family-doctor metrics (scopes: district, township of the contract). Contracts are taken as
--- of the period's last day d. A period has rows when contract rows were delivered in it (a
--- contract's first or latest version): contracts signed long before the first delivery do not
--- open periods the extract never covered. A township has a row when it holds a contract on d.
+-- of the period's last day d. The periods are those of every month from the first contract
+-- delivery to the last (a contract's first or latest version): contracts signed long before
+-- the first delivery do not open periods the extract never covered, and a month without a
+-- delivery inside that span is still a month the extract covers. A township has a row when it
+-- holds a contract on d.
 with thresholds as (
     select
         max(case when threshold_code = 'elderly_age' then threshold_value end) as elderly_age,
@@ -24,10 +26,31 @@ contracts as (
     select * from {{ ref('fct_fd_contracts') }}
 ),
 
+delivery_span as (
+    select
+        cast({{ dbt.date_trunc('month', 'min(first_delivery_date)') }} as date) as first_month,
+        cast({{ dbt.date_trunc('month', 'max(last_delivery_date)') }} as date) as last_month
+    from contracts
+),
+
+-- 0 … 999 months, built from digits so it runs on DuckDB and Spark alike.
+digits as (
+    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+),
+
+month_offsets as (
+    select ones.d + 10 * tens.d + 100 * hundreds.d as n
+    from digits as ones cross join digits as tens cross join digits as hundreds
+),
+
 contract_days as (
-    select first_delivery_date as contract_day from contracts
-    union
-    select last_delivery_date from contracts
+    select cast({{ dbt.dateadd('month', 'month_offsets.n', 'delivery_span.first_month') }} as date)
+        as contract_day
+    from delivery_span
+    cross join month_offsets
+    where month_offsets.n <= {{ dbt.datediff('delivery_span.first_month',
+        'delivery_span.last_month', 'month') }}
 ),
 
 periods as (
