@@ -110,9 +110,10 @@ class Column:
     code_pattern: str | None = None
 
     def accepts_code(self, text: str) -> bool:
-        """Whether `text` is a valid value of this coded column."""
-        if self.code_pattern is not None and re.fullmatch(self.code_pattern, text):
-            return True
+        """Whether `text` is a valid value of this coded column: the rule ingestion and the GX
+        suite apply (the pattern of an open set, else membership)."""
+        if self.code_pattern is not None:
+            return re.fullmatch(self.code_pattern, text) is not None
         return self.codes is None or text in self.codes
 
 

@@ -127,7 +127,7 @@ def publish(warehouse: str | Path | duckdb.DuckDBPyConnection, serving: str | Pa
     return result
 
 
-def _literal(path: Path | str) -> str:
+def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
