@@ -17,10 +17,10 @@ import pandas as pd
 import pyarrow as pa
 
 from consortium_dw.contract import LINEAGE_COLUMNS, TABLES, Table
+from consortium_dw.prefetch import prefetched
 from expectations import raw_suites
 from expectations.context import build_data_docs, data_docs_index, get_context
 from expectations.gate import GateOutcome, SuiteRunner
-from expectations.prefetch import prefetched
 
 ROW_BUDGET = int(os.environ.get("CONSORTIUM_GX_BATCH_ROWS", "250000"))
 # A volume change is significant beyond this many robust standard deviations of the feed.
@@ -186,9 +186,9 @@ def validate_raw_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir
         raw_suites.schema_suite(table), [("schema", schema_frame(con, table))]))
     # The next batch is read on a cursor of its own while GX validates the current one.
     with con.cursor() as reader:
-        outcome.suites.append(runner.run(
-            raw_suites.row_suite(table), prefetched(day_batches(reader, table, days)),
-            index_columns=INDEX_COLUMNS, pii_columns=pii))
+        batches = prefetched(day_batches(reader, table, days), name="gx-reader")
+        outcome.suites.append(runner.run(raw_suites.row_suite(table), batches,
+                                         index_columns=INDEX_COLUMNS, pii_columns=pii))
     outcome.suites.append(runner.run(
         raw_suites.daily_suite(table), [("daily profile", daily_profile(con, table))],
         index_columns=["delivery_date"]))

@@ -4,7 +4,6 @@ rule as a grouped join, the sign test before the negative-amount cast."""
 from datetime import date, timedelta
 
 import pyarrow as pa
-import pytest
 
 from consortium_dw.contract import TABLES, Pii
 from consortium_dw.ingest import load_table
@@ -87,18 +86,3 @@ def test_day_column_is_the_delivery_day_for_every_file(landing, warehouse):
     assert warehouse.execute(
         "SELECT _source_file, _delivery_date FROM raw.fd_services ORDER BY 1").fetchall() == [
         (f"phs/{d.isoformat()}/fd_services.csv", d) for d in days]
-
-
-def test_prefetched_keeps_order_and_reraises_the_readers_error():
-    from consortium_dw.ingest.loader import prefetched
-
-    def items():
-        yield from range(3)
-        raise ValueError("bad file")
-
-    seen = []
-    with pytest.raises(ValueError, match="bad file"):
-        for item in prefetched(items()):
-            seen.append(item)
-    assert seen == [0, 1, 2]
-    assert list(prefetched(iter(range(5)))) == list(range(5))

@@ -13,15 +13,11 @@ is skipped (unless `force`), so loading the same folder twice changes nothing at
 
 from __future__ import annotations
 
-import queue
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -41,12 +37,12 @@ from consortium_dw.ingest.readers import FileRefused, read_delivered_file
 from consortium_dw.ingest.reference import load_reference, reference_loaded
 from consortium_dw.ingest.rules import literal, quote
 from consortium_dw.ingest.warehouse import ensure_schema
+from consortium_dw.prefetch import prefetched
 from consortium_dw.pseudonymise import load_key
 
 # Measured on 90 days of city settlements: 128 MB batches load as fast as 256 MB ones and
 # peak at 1.7 GB instead of 2.4 GB.
 DEFAULT_BATCH_BYTES = 128 << 20
-T = TypeVar("T")
 
 
 @dataclass
@@ -303,7 +299,7 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table,
 
     # Reading (decode, parse: mostly Python) of the next batch overlaps the judging and writing
     # of this one (DuckDB, which releases the GIL).
-    for unchanged, batch in prefetched(collected()):
+    for unchanged, batch in prefetched(collected(), name="ingest-reader"):
         if batch is None:
             result.outcomes.extend(unchanged)
             continue
@@ -313,46 +309,3 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table,
         _write(con, batch, table, passed, quarantined, clock)
         result.outcomes.extend(batch.loaded + batch.refused + batch.emptied)
     return result
-
-
-def prefetched(items: Iterator[T]) -> Iterator[T]:
-    """`items`, produced one step ahead in a thread; its exceptions re-raise here. Closing the
-    consumer early stops the producer at its next step.
-
-    The producer starts the next item only once the consumer has taken the previous one, so at
-    most two batches are in memory: the one being written and the one being read."""
-    handoff: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    done = object()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                handoff.put((item, None))
-                handoff.join()
-        except BaseException as error:  # noqa: BLE001 (handed to the consumer, raised there)
-            handoff.put((None, error))
-            return
-        handoff.put((done, None))
-
-    producer = threading.Thread(target=produce, name="ingest-reader", daemon=True)
-    producer.start()
-    try:
-        while True:
-            item, error = handoff.get()
-            handoff.task_done()
-            if error is not None:
-                raise error
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        while producer.is_alive():
-            try:
-                handoff.get(timeout=0.1)
-                handoff.task_done()
-            except queue.Empty:
-                pass

@@ -1,12 +1,13 @@
-"""The raw suites read the next batch while GX validates the current one (prefetch.py): the
-items must come in order, a producer's error must reach the caller, and leaving early must
-stop the producer."""
+"""Ingestion reads the next batch while DuckDB writes this one, and the raw GX suites read the
+next batch while GX validates this one (consortium_dw/prefetch.py): the items must come in
+order, a producer's error must reach the caller at that item, and leaving early must stop the
+producer."""
 
 import threading
 
 import pytest
 
-from expectations.prefetch import prefetched
+from consortium_dw.prefetch import prefetched
 
 
 def test_items_arrive_in_order_and_all_of_them():
@@ -33,7 +34,7 @@ def test_leaving_early_stops_the_producer():
             produced.append(n)
             yield n
 
-    for item in prefetched(batches(), depth=1):
+    for item in prefetched(batches()):
         if item == 2:
             break
     # One item in the queue and one being offered at most, never the whole stream.
