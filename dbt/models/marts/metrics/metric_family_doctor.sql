@@ -69,50 +69,55 @@ periods_with_end as (
     from periods
 ),
 
+-- Who holds a contract, and whether it was served, depends only on the period's last day:
+-- the month, quarter and year ending on the same day share one snapshot.
+snapshot_days as (
+    select distinct period_end from periods_with_end
+),
+
 held as (
     select
-        periods_with_end.period_type,
-        periods_with_end.period_start,
-        periods_with_end.period_end,
+        snapshot_days.period_end,
         contracts.contract_id,
         contracts.person_key,
         contracts.township_code,
         district.district_code,
-        case when {{ age_in_years('contracts.birth_date', 'periods_with_end.period_end') }}
+        case when {{ age_in_years('contracts.birth_date', 'snapshot_days.period_end') }}
             >= thresholds.elderly_age then 1 else 0 end as is_elderly,
-        case when contracts.start_date <= {{ add_days('periods_with_end.period_end',
+        case when contracts.start_date <= {{ add_days('snapshot_days.period_end',
             '-cast(thresholds.fulfilment_min_contract_days as integer)') }}
             then 1 else 0 end as is_fulfilment_eligible
-    from periods_with_end
+    from snapshot_days
     inner join contracts
-        on contracts.held_from <= periods_with_end.period_end
-        and contracts.held_to >= periods_with_end.period_end
+        on contracts.held_from <= snapshot_days.period_end
+        and contracts.held_to >= snapshot_days.period_end
     cross join district
     cross join thresholds
 ),
 
--- Contracts with a service in the window ending on the period's last day. On DuckDB an as-of
--- lookup: the contract's latest service on or before that day, in the window or not (a
--- service in the window exists exactly when the latest one up to its end is in it); one row
--- per held contract instead of every service of it. Spark has no as-of join: the range join.
-served as (
-    {%- if target.type == 'duckdb' %}
+-- A held contract is fulfilled when it is eligible and has a service in the window ending on
+-- the snapshot day. On DuckDB an as-of lookup: the contract's latest service on or before that
+-- day, in the window or not (a service in the window exists exactly when the latest one up to
+-- its end is in it); one row per held contract instead of every service of it. Spark has no
+-- as-of join: the range join.
+{%- if target.type == 'duckdb' %}
+held_flagged as (
     select
-        held.period_type,
-        held.period_start,
-        held.contract_id
+        held.*,
+        case when held.is_fulfilment_eligible = 1
+            and services.service_date >= {{ add_days('held.period_end',
+                '1 - cast(thresholds.fulfilment_window_days as integer)') }}
+            then 1 else 0 end as is_fulfilled
     from held
-    asof inner join {{ ref('fct_fd_services') }} as services
+    asof left join {{ ref('fct_fd_services') }} as services
         on held.contract_id = services.contract_id
         and held.period_end >= services.service_date
     cross join thresholds
-    where held.is_fulfilment_eligible = 1
-        and services.service_date >= {{ add_days('held.period_end',
-            '1 - cast(thresholds.fulfilment_window_days as integer)') }}
-    {%- else %}
+),
+{%- else %}
+served as (
     select distinct
-        held.period_type,
-        held.period_start,
+        held.period_end,
         held.contract_id
     from held
     inner join {{ ref('fct_fd_services') }} as services
@@ -122,7 +127,6 @@ served as (
         and services.service_date <= held.period_end
         and services.service_date >= {{ add_days('held.period_end',
             '1 - cast(thresholds.fulfilment_window_days as integer)') }}
-    {%- endif %}
 ),
 
 held_flagged as (
@@ -131,10 +135,10 @@ held_flagged as (
         case when served.contract_id is not null then 1 else 0 end as is_fulfilled
     from held
     left join served
-        on held.period_type = served.period_type
-        and held.period_start = served.period_start
+        on held.period_end = served.period_end
         and held.contract_id = served.contract_id
 ),
+{%- endif %}
 
 held_scoped as (
     {{ fan_out_scopes('held_flagged', ['district', 'township']) }}
@@ -142,8 +146,7 @@ held_scoped as (
 
 held_counts as (
     select
-        period_type,
-        period_start,
+        period_end,
         scope_type,
         scope_code,
         count(distinct person_key) as signed_persons,
@@ -151,7 +154,7 @@ held_counts as (
         sum(is_fulfilment_eligible) as eligible_contracts,
         sum(is_fulfilled) as fulfilled_contracts
     from held_scoped
-    group by period_type, period_start, scope_type, scope_code
+    group by period_end, scope_type, scope_code
 ),
 
 population as (
@@ -188,9 +191,19 @@ snapshot_rows as (
     from periods_with_end
     cross join district
     union all
-    select distinct period_type, period_start, period_end, 'township', township_code
-    from held
-    where township_code is not null
+    select
+        periods_with_end.period_type,
+        periods_with_end.period_start,
+        periods_with_end.period_end,
+        'township',
+        held_townships.township_code
+    from periods_with_end
+    inner join (
+        select distinct period_end, township_code
+        from held
+        where township_code is not null
+    ) as held_townships
+        on periods_with_end.period_end = held_townships.period_end
 ),
 
 snapshots as (
@@ -204,8 +217,7 @@ snapshots as (
         population_scoped.population_elderly
     from snapshot_rows
     left join held_counts
-        on snapshot_rows.period_type = held_counts.period_type
-        and snapshot_rows.period_start = held_counts.period_start
+        on snapshot_rows.period_end = held_counts.period_end
         and snapshot_rows.scope_type = held_counts.scope_type
         and snapshot_rows.scope_code = held_counts.scope_code
     left join population_scoped
