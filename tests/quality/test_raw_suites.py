@@ -160,3 +160,43 @@ def test_rows_are_read_in_whole_days_within_the_row_budget(warehouse):
         "SELECT count(*) FROM raw.settlements").fetchone()[0]
     only = list(day_batches(warehouse, TABLES["settlements"], days=[BAD_DAY]))
     assert [label for label, _ in only] == ["2025-02-19..2025-02-19"]
+
+
+def test_batches_validated_in_worker_processes_give_the_in_process_outcome(
+        warehouse, tmp_path, monkeypatch):
+    """Several batches go to worker processes (worker_pool.py); the folded outcome (which
+    expectations failed, how often, the redacted samples) must be the in-process one."""
+    from expectations import raw_gate
+    from expectations.worker_pool import WorkerPool
+
+    warehouse.execute("UPDATE raw.settlements SET certno = '150602196005010018' "
+                      "WHERE _delivery_date = ? AND _source_line = 3", [BAD_DAY])
+    warehouse.execute("UPDATE raw.settlements SET psn_part_amt = 31 "
+                      "WHERE _delivery_date IN ('2025-01-10', ?) AND _source_line = 5",
+                      [BAD_DAY])
+
+    def outcome_with(pool, data_dir):
+        monkeypatch.setattr(raw_gate, "shared_pool", lambda: pool)
+        outcome = validate_raw_table(warehouse, "settlements", data_dir, build_docs=False,
+                                     row_budget=200)
+        rows = next(s for s in outcome.suites if s.suite == "raw.settlements")
+        return rows.batches, sorted(
+            (f.expectation, tuple(f.columns), f.severity, f.unexpected_count,
+             json.dumps(f.sample_values), json.dumps(f.sample_rows), tuple(f.batches))
+            for s in outcome.suites for f in s.failed)
+
+    pool = WorkerPool(2)
+    try:
+        in_workers = outcome_with(pool, tmp_path / "workers")
+        assert pool._executor is not None and not pool.broken
+    finally:
+        pool.shutdown()
+    in_process = outcome_with(None, tmp_path / "in_process")
+    assert in_workers == in_process
+    batches, failed = in_workers
+    assert batches > 5
+    assert {(f[0], f[1], f[3]) for f in failed if f[2] == "ERROR"} == {
+        ("expect_column_values_to_match_regex", ("certno",), 1),
+        ("expect_column_values_to_be_between", ("_chk_medfee_balance_gap",), 2),
+        ("expect_column_values_to_be_between", ("_chk_personal_part_gap",), 2)}
+    assert all(REDACTED in f[4] for f in failed if f[1] == ("certno",))
