@@ -13,22 +13,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import great_expectations as gx
 import pandas as pd
-import pyarrow as pa
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.resource_identifiers import (
     ExpectationSuiteIdentifier,
 )
 from great_expectations.execution_engine import pandas_execution_engine
-
-from expectations.frames import arrow_to_frame
-
-if TYPE_CHECKING:
-    from expectations.worker_pool import WorkerPool
 
 # GX fingerprints every dataframe below this size (an md5 over a full row hash) only to label
 # the batch; nothing here reads the fingerprint, and on a raw table it cost an eighth of the
@@ -155,31 +147,12 @@ def _scrub_row(row: dict, pii: set[str]) -> dict:
     return {k: (REDACTED if k in pii else v) for k, v in row.items()}
 
 
-def validate_frame(definition, label: str, frame: pd.DataFrame,
-                   index_columns: list[str] | None, run_time: datetime) -> list[dict]:
-    """Validate one batch with a stored validation definition (its result is stored, for the
-    Data Docs) and return the result items as JSON dicts."""
-    fmt = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-    usable_index = [c for c in (index_columns or []) if c in frame.columns]
-    if usable_index and len(frame):
-        fmt["unexpected_index_column_names"] = usable_index
-    # Prefixed: Data Docs parse a run name as a date when they can, and choke on
-    # "2025-01-01..2025-01-30".
-    run_id = RunIdentifier(run_name="batch_" + re.sub(r"[^0-9A-Za-z._-]+", "_", label),
-                           run_time=run_time)
-    result = definition.run(batch_parameters={"dataframe": frame}, result_format=fmt,
-                            run_id=run_id)
-    return [item.to_json_dict() for item in result.results]
-
-
 class SuiteRunner:
     """Validates dataframes against suites in one GX context, writing results to its stores
     (so the Data Docs show them)."""
 
-    def __init__(self, context, data_dir: Path | None = None):
+    def __init__(self, context):
         self.context = context
-        # Where the context lives, for worker processes that open it again.
-        self.data_dir = data_dir
         self.datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
         # One run time for everything this runner validates (one check), one run name per
         # batch: the stored results of a check are found again by their run time, and two
@@ -239,52 +212,31 @@ class SuiteRunner:
             pii_columns: Iterable[str] = ()) -> SuiteOutcome:
         """`batches` yields (label, dataframe); each is validated and then dropped, so memory
         holds one batch at a time."""
-        definition, fold, finish = self._begin(suite, pii_columns)
-        for label, frame in batches:
-            fold(label, len(frame), validate_frame(definition, label, frame, index_columns,
-                                                   self.run_time))
-        return finish()
-
-    def run_in_workers(self, suite: gx.ExpectationSuite,
-                       batches: Iterable[tuple[str, pa.Table]], pool: WorkerPool,
-                       index_columns: list[str] | None = None,
-                       pii_columns: Iterable[str] = ()) -> SuiteOutcome:
-        """As `run`, for Arrow batches validated in `pool`'s processes, one batch per worker
-        at a time; results are folded in batch order, so the outcome equals `run`'s."""
-        definition, fold, finish = self._begin(suite, pii_columns)
-        stored = (definition.suite.name, definition.suite.meta.get("fingerprint"))
-
-        def in_process(label: str, table: pa.Table) -> tuple[int, list[dict]]:
-            frame = arrow_to_frame(table)
-            return len(frame), validate_frame(definition, label, frame, index_columns,
-                                              self.run_time)
-
-        for label, rows, items in pool.validate(self.data_dir, stored, batches, index_columns,
-                                                self.run_time, in_process):
-            fold(label, rows, items)
-        return finish()
-
-    def _begin(self, suite: gx.ExpectationSuite, pii_columns: Iterable[str]):
-        """The stored definition of `suite`, a function folding one batch's result items
-        into the outcome, and one returning the outcome."""
         pii = set(pii_columns)
         definition = self._validation_definition(suite)
         self.suite_names.append(definition.suite.name)
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
         outcome = SuiteOutcome(suite=suite.name)
         failures: dict[str, FailedExpectation] = {}
-
-        def fold(label: str, rows: int, items: list[dict]) -> None:
+        for label, frame in batches:
+            fmt = dict(result_format)
+            usable_index = [c for c in (index_columns or []) if c in frame.columns]
+            if usable_index and len(frame):
+                fmt["unexpected_index_column_names"] = usable_index
+            # Prefixed: Data Docs parse a run name as a date when they can, and choke on
+            # "2025-01-01..2025-01-30".
+            run_id = RunIdentifier(
+                run_name="batch_" + re.sub(r"[^0-9A-Za-z._-]+", "_", label),
+                run_time=self.run_time)
+            result = definition.run(batch_parameters={"dataframe": frame}, result_format=fmt,
+                                    run_id=run_id)
             outcome.batches += 1
-            outcome.rows += rows
-            outcome.evaluated += len(items)
-            for item in items:
-                self._fold(item, label, failures, pii)
-
-        def finish() -> SuiteOutcome:
-            outcome.failed = list(failures.values())
-            return outcome
-
-        return definition, fold, finish
+            outcome.rows += len(frame)
+            outcome.evaluated += len(result.results)
+            for item in result.results:
+                self._fold(item.to_json_dict(), label, failures, pii)
+        outcome.failed = list(failures.values())
+        return outcome
 
     @staticmethod
     def _fold(item: dict, label: str, failures: dict, pii: set[str]) -> None:
