@@ -13,6 +13,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from consortium_dw.marts_file import marts_path
 from dagster_project.assets.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 DBT_DOCS_DIR = "dbt_docs"
@@ -25,7 +26,8 @@ def build_dbt_docs(data_dir: Path) -> Path:
     command = [str(DBT_EXECUTABLE), "docs", "generate", "--static", "--project-dir",
                str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                "--target-path", str(target)]
-    if not warehouse.exists():
+    empty_catalog = not warehouse.exists()
+    if empty_catalog:
         data_dir.mkdir(parents=True, exist_ok=True)
         command.append("--empty-catalog")
     env = {**os.environ, "DUCKDB_PATH": str(warehouse),
@@ -33,9 +35,10 @@ def build_dbt_docs(data_dir: Path) -> Path:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"dbt docs generate failed:\n{result.stdout}\n{result.stderr}")
-    if not warehouse.exists():
-        # dbt created an empty file while connecting; leave no fake warehouse behind.
+    if empty_catalog:
+        # dbt created empty files while connecting; leave no fake warehouse behind.
         warehouse.unlink(missing_ok=True)
+        marts_path(warehouse).unlink(missing_ok=True)
     return target / "index.html"
 
 

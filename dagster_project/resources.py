@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
+from consortium_dw.marts_file import connect_warehouse
+
 LANDING_ENV = "CONSORTIUM_LANDING"
 DATA_DIR_ENV = "CONSORTIUM_DATA_DIR"
 DEFAULT_LANDING = "data/landing"
@@ -47,9 +49,10 @@ class WarehouseResource(ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False,
                 config: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The warehouse file with the marts file attached (consortium_dw/marts_file.py)."""
         if not read_only:
             self.data_path.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.database), read_only=read_only, config=config or {})
+        con = connect_warehouse(self.database, read_only=read_only, config=config)
         try:
             yield con
         finally:

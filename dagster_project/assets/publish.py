@@ -19,7 +19,7 @@ from dagster import (
     asset,
 )
 
-from consortium_dw.publish import COPY_CONFIG, publish
+from consortium_dw.publish import publish
 from dagster_project.checks.quality import CHECK_NAME, metric_values_key
 from dagster_project.resources import WAREHOUSE_POOL, WarehouseResource
 from expectations.context import data_docs_index
@@ -71,8 +71,7 @@ def serving(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
         raise Failure(description="quality gate(s) red, serving.duckdb left as it was: "
                                   + ", ".join(red))
     target = warehouse.data_path / SERVING_FILE
-    with warehouse.connect(config=COPY_CONFIG) as con:
-        result = publish(con, target)
+    result = publish(warehouse.database, target)
     context.log.info(f"published {len(result.tables)} tables to {target} "
                      f"(sha256 {result.sha256[:12]})")
     return MaterializeResult(metadata={

@@ -38,6 +38,7 @@ import duckdb
 
 from consortium_dw.contract import SYSTEM_FORMATS, SYSTEMS, TABLES
 from consortium_dw.dashboard_queries import chart_queries
+from consortium_dw.marts_file import connect_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_SECONDS = 0.2
@@ -300,7 +301,7 @@ def pipeline_rows(result: Measured, data_dir: Path) -> list[Row]:
 
 
 def warehouse_counts(data_dir: Path) -> dict[str, int]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+    with connect_warehouse(data_dir / "warehouse.duckdb", read_only=True) as con:
         read, loaded, quarantined = con.execute(
             "select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from ("
             "select arg_max(rows_read, loaded_at) as rows_read, "

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from consortium_dw.marts_file import connect_warehouse
+
 CONTRIBUTIONS = "explain.fct_metric_contributions"
 # The metrics dbt/models/marts/explain/ builds contribution rows for (tests keep the two in
 # step). A covered metric may have no rows in a period: then nothing was counted.
@@ -93,7 +95,7 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     if not Path(warehouse).exists():
         raise ExplainError(f"warehouse not found: {warehouse}")
     try:
-        return duckdb.connect(str(warehouse), read_only=True)
+        return connect_warehouse(warehouse, read_only=True)
     except duckdb.IOException as exc:
         raise ExplainError(f"cannot open {warehouse} read-only ({exc}); the pipeline may be "
                            "writing it: retry when the run ends") from exc

@@ -9,8 +9,9 @@ import os
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
+
+from consortium_dw.marts_file import connect_warehouse, marts_path
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 # The facts that were incremental until a re-sent day showed they kept dropped rows.
@@ -41,7 +42,7 @@ class Dbt:
         return result
 
     def sql(self, query: str):
-        with duckdb.connect(str(self.database)) as con:
+        with connect_warehouse(self.database) as con:
             return con.execute(query).fetchall()
 
 
@@ -63,4 +64,5 @@ def tiny_copy(tiny_warehouse, tmp_path, dbt_manifest) -> Dbt:
     """A private copy of the tiny warehouse, with dbt bound to it."""
     database = tmp_path / "warehouse.duckdb"
     shutil.copy(Path(tiny_warehouse) / "warehouse.duckdb", database)
+    shutil.copy(marts_path(Path(tiny_warehouse) / "warehouse.duckdb"), marts_path(database))
     return Dbt(dbt_manifest, tmp_path / "target", database)

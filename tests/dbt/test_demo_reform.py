@@ -3,10 +3,10 @@ the baseline year to each reform year (slow: generates the demo and runs the rea
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from consortium_dw.generator.scenario import load_scenario
+from consortium_dw.marts_file import connect_warehouse
 from tests.conftest import DEMO_SEED
 
 BASELINE_YEAR = 2023
@@ -41,7 +41,7 @@ def expected_directions() -> dict[str, int]:
 def test_headlines_move_as_the_scenario_sets(demo_warehouse):
     directions = expected_directions()
     assert all(directions.values()), f"the scenario moves every headline: {directions}"
-    with duckdb.connect(str(demo_warehouse / "warehouse.duckdb"), read_only=True) as con:
+    with connect_warehouse(demo_warehouse / "warehouse.duckdb", read_only=True) as con:
         rows = con.execute(
             "select metric_code, extract(year from period_start), value "
             "from marts.metric_values where period_type = 'year' and scope_type = 'district' "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from consortium_dw.explain import explain, verify
+from consortium_dw.marts_file import connect_warehouse
 from consortium_dw.report import build_report
 from tests.extras.conftest import pdf_text
 
@@ -50,7 +51,7 @@ def test_tiny_every_covered_value_recounts_from_its_source_rows(tiny_warehouse):
 
 def test_tiny_explain_traces_a_headline_to_source_lines(tiny_warehouse):
     warehouse = tiny_warehouse / "warehouse.duckdb"
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect_warehouse(warehouse, read_only=True)
     month = con.execute("select max(period_start) from marts.metric_values where metric_code = "
                         "'in_district_rate' and period_type = 'month'").fetchone()[0]
     con.close()

@@ -957,13 +957,13 @@ def summarise(diff: pd.DataFrame, reference: pd.DataFrame, published: pd.DataFra
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    import duckdb
+    from consortium_dw.marts_file import connect_warehouse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("warehouse", help="path to warehouse.duckdb (opened read-only)")
     parser.add_argument("--show", type=int, default=8, help="mismatching rows shown per metric")
     args = parser.parse_args(argv)
-    con = duckdb.connect(args.warehouse, read_only=True)
+    con = connect_warehouse(args.warehouse, read_only=True)
     reference = reference_metric_values(con)
     published = published_metric_values(con)
     diff = compare(reference, published)

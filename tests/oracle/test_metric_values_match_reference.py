@@ -9,9 +9,9 @@ numerator, denominator and value equal within 1e-9 relative (both null counts as
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
+from consortium_dw.marts_file import connect_warehouse
 from expectations.mart_suites import ALL_METRICS as CONTRACT_METRICS
 from tests.oracle.reference_metrics import (
     compare,
@@ -22,7 +22,7 @@ from tests.oracle.reference_metrics import (
 
 
 def test_metric_values_match_the_reference(tiny_warehouse):
-    con = duckdb.connect(str(tiny_warehouse / "warehouse.duckdb"), read_only=True)
+    con = connect_warehouse(tiny_warehouse / "warehouse.duckdb", read_only=True)
     try:
         reference = reference_metric_values(con)
         published = published_metric_values(con)

@@ -15,6 +15,7 @@ import pytest
 from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, materialize
 
 from consortium_dw.contract import TABLES
+from consortium_dw.marts_file import connect_warehouse
 from consortium_dw.publish import file_sha256
 from dagster_project.assets.publish import SERVING_KEY, gate_check_keys, serving
 from dagster_project.checks.quality import CHECK_NAME, metric_values_quality
@@ -51,7 +52,7 @@ def failed(evaluation, severity="ERROR") -> set[tuple[str, str]]:
 
 
 def metric_values(path: Path) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect_warehouse(path, read_only=True)
     try:
         return con.execute("SELECT * FROM marts.metric_values ORDER BY ALL").fetchall()
     finally:
@@ -118,7 +119,7 @@ def test_metric_outside_unit_interval_fails_the_mart_gate_and_blocks_publication
     data = tmp_path / "data"
     shutil.copytree(tiny_warehouse, data, ignore=shutil.ignore_patterns(".pipeline.lock"))
     before = file_sha256(data / "serving.duckdb")
-    con = duckdb.connect(str(data / "warehouse.duckdb"))
+    con = connect_warehouse(data / "warehouse.duckdb")
     changed = con.execute(
         "UPDATE marts.metric_values SET value = 1.25, numerator = 1.25 * denominator "
         "WHERE metric_code = 'fd_signing_rate' AND scope_type = 'district' "

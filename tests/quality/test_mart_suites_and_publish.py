@@ -7,6 +7,7 @@ import os
 import duckdb
 import pytest
 
+from consortium_dw.marts_file import connect_warehouse
 from consortium_dw.publish import file_sha256, publish, temporary_path
 from expectations import validate_marts
 from expectations.context import get_context
@@ -22,7 +23,7 @@ def gx_context(tmp_path_factory):
 @pytest.fixture
 def warehouse(tmp_path):
     path = tmp_path / "warehouse.duckdb"
-    con = duckdb.connect(str(path))
+    con = connect_warehouse(path)
     scratch.create_metric_values(con)
     yield con
     con.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from consortium_dw.marts_file import connect_warehouse
 from consortium_dw.spark_build import build_on_spark
 
 # The tiny pipeline plus a Spark build of every node: ~10 min alone, 30+ on a loaded machine.
@@ -54,7 +55,7 @@ def test_every_model_and_test_builds_on_spark(spark_build):
 
 
 def test_metric_values_on_spark_equal_duckdb(spark_build, tiny_warehouse):
-    with duckdb.connect(str(Path(tiny_warehouse) / "warehouse.duckdb"), read_only=True) as con:
+    with connect_warehouse(Path(tiny_warehouse) / "warehouse.duckdb", read_only=True) as con:
         expected = _rows(con, "marts.metric_values")
     with duckdb.connect() as con:
         parquet = (spark_build.metric_values_path / "*.parquet").as_posix()
