@@ -7,7 +7,8 @@ What it measures (docs/performance.md explains each choice):
   is reused (`<landing>.generated.json` exists);
 - bare scan: DuckDB reading every landing file once with count(*), the floor for any pipeline;
 - the pipeline (`python -m dagster_project.headless`, one Dagster run) in its own process, with
-  the resident memory of its process tree (dbt's subprocess included) sampled every 0.2 s; the
+  the memory of its process tree (dbt's subprocess included; proportional set sizes, so pages
+  a forked child shares with its parent count once) sampled every 0.2 s; the
   run's step events split its time into ingest, dbt build, checks, publish and the rest, and
   each stage's peak memory is the highest sample inside its steps;
 - one extra day: the last delivery day re-sent by every system (generator `resend_day`), then
@@ -71,15 +72,30 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _tree_rss(root: int) -> int:
+def _process_memory(pid: int) -> int:
+    """What one process adds to the machine's memory: its proportional set size (each page
+    shared with other processes counted as a share), else its resident set. RSS alone counts a
+    page once per process that maps it, so a forked child (the generator's month writers) would
+    count the parent's whole heap again."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def _tree_memory(root: int) -> int:
     total, pending = 0, [root]
     while pending:
         pid = pending.pop()
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except OSError:
-            continue
+        total += _process_memory(pid)
         pending.extend(_children(pid))
     return total
 
@@ -113,7 +129,7 @@ def measure(command: list[str], env: dict[str, str] | None = None,
 
         def sample() -> None:
             while not done.is_set():
-                samples.append((time.time(), _tree_rss(process.pid)))
+                samples.append((time.time(), _tree_memory(process.pid)))
                 if timeout and not timed_out.is_set() and time.monotonic() - started > timeout:
                     timed_out.set()
                     os.killpg(process.pid, signal.SIGTERM)
@@ -129,7 +145,7 @@ def measure(command: list[str], env: dict[str, str] | None = None,
         out.seek(0)
         err.seek(0)
         # ru_maxrss (KiB) is the largest single process; the samples see the tree's sum.
-        peak = max([usage.ru_maxrss * 1024] + [rss for _, rss in samples])
+        peak = max([usage.ru_maxrss * 1024] + [memory for _, memory in samples])
         return Measured(seconds, peak, process.returncode, out.read(), err.read(), samples,
                         timed_out.is_set())
 
