@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from consortium_dw.bench import _tree_memory
+from consortium_dw.bench import _children, _tree_memory
 
 MIB = 1024 ** 2
 
@@ -37,9 +37,7 @@ def test_shared_pages_of_a_forked_child_count_once():
         assert parent.stdout.readline().strip() == "ready"
         deadline = time.monotonic() + 10
         while not children and time.monotonic() < deadline:
-            children = [int(p) for p in os.listdir("/proc") if p.isdigit()
-                        and open(f"/proc/{p}/stat", "rb").read().rsplit(b")", 1)[1].split()[1]
-                        == str(parent.pid).encode()]
+            children = _children(parent.pid)
             time.sleep(0.05)
         assert len(children) == 1
         # Summed resident sets see the 400 MiB twice; the tree's memory sees it once.
