@@ -29,8 +29,9 @@ def marts_path(warehouse: str | Path) -> Path:
     return Path(warehouse).resolve().with_name(MARTS_FILE)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def sql_literal(text: str | Path) -> str:
+    """A path or text as a SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def attach_marts(con: duckdb.DuckDBPyConnection, warehouse: str | Path,
@@ -41,7 +42,7 @@ def attach_marts(con: duckdb.DuckDBPyConnection, warehouse: str | Path,
     if read_only and not path.exists():
         return False
     mode = " (READ_ONLY)" if read_only else ""
-    con.execute(f"ATTACH IF NOT EXISTS {_literal(str(path))} AS {MARTS_CATALOG}{mode}")
+    con.execute(f"ATTACH IF NOT EXISTS {sql_literal(path)} AS {MARTS_CATALOG}{mode}")
     if not read_only:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {MARTS_CATALOG}.{MARTS_SCHEMA}")
     elif not con.execute("SELECT count(*) FROM information_schema.schemata WHERE catalog_name = ? "
@@ -49,7 +50,7 @@ def attach_marts(con: duckdb.DuckDBPyConnection, warehouse: str | Path,
         return True
     main = con.execute("SELECT current_database()").fetchone()[0]
     search_path = f"{main}.main,{MARTS_CATALOG}.{MARTS_SCHEMA}"
-    con.execute(f"SET search_path = {_literal(search_path)}")
+    con.execute(f"SET search_path = {sql_literal(search_path)}")
     return True
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from consortium_dw.marts_file import MARTS_CATALOG, MARTS_SCHEMA, marts_path
+from consortium_dw.marts_file import MARTS_CATALOG, MARTS_SCHEMA, marts_path, sql_literal
 
 MANIFEST_SCHEMA = "publication"
 
@@ -116,7 +116,7 @@ def publish(warehouse: str | Path | duckdb.DuckDBPyConnection,
         # Attached under the alias dbt wrote it with, so views naming marts_db resolve.
         con = duckdb.connect()
         try:
-            con.execute(f"ATTACH {_literal(tmp)} AS {MARTS_CATALOG}")
+            con.execute(f"ATTACH {sql_literal(tmp)} AS {MARTS_CATALOG}")
             if not _relations(con):
                 raise RuntimeError(f"nothing to publish: schema {MARTS_SCHEMA} of {source} is "
                                    "empty or absent")
@@ -151,10 +151,6 @@ def _materialise(con: duckdb.DuckDBPyConnection, view: str) -> None:
     con.execute(f"CREATE TABLE {staged} AS SELECT * FROM {_qualified(view)}")
     con.execute(f"DROP VIEW {_qualified(view)}")
     con.execute(f"ALTER TABLE {staged} RENAME TO {_quote(view)}")
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _write_manifest(con, result: PublishResult) -> None:
