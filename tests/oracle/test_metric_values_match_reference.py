@@ -1,15 +1,23 @@
 """marts.metric_values equals an independent reference computed from the raw layer.
 
 The reference (`tests/oracle/reference_metrics.py`) is written from METRICS.md and the
-decisions in docs/metrics.md only, never from the dbt models; this test runs it on the tiny
-district built by the real pipeline (the session fixture `tiny_warehouse`) and compares row for
-row: the same set of (metric_code, period_type, period_start, scope_type, scope_code) keys, and
-numerator, denominator and value equal within 1e-9 relative (both null counts as equal).
+decisions in docs/metrics.md only, never from the dbt models; these tests run it on districts
+built by the real pipeline and compare row for row: the same set of (metric_code, period_type,
+period_start, scope_type, scope_code) keys, and numerator, denominator and value equal within
+1e-9 relative (both null counts as equal).
+
+Three districts, because each seed draws its own edge cases (reversal chains, versions,
+contracts ending on a period's last day, empty scopes): the tiny one every test shares, the
+tiny one at another seed, and the demo's three years (period boundaries across years, the
+year-over-year growth metrics).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pytest
 
 from consortium_dw.marts_file import connect_warehouse
 from expectations.mart_suites import ALL_METRICS as CONTRACT_METRICS
@@ -20,9 +28,23 @@ from tests.oracle.reference_metrics import (
     summarise,
 )
 
+OTHER_TINY_SEED = 1
 
-def test_metric_values_match_the_reference(tiny_warehouse):
-    con = connect_warehouse(tiny_warehouse / "warehouse.duckdb", read_only=True)
+
+@pytest.fixture(scope="module")
+def other_tiny_warehouse(tmp_path_factory) -> Path:
+    """DATA_DIR after the real pipeline over the tiny district drawn at another seed."""
+    from consortium_dw.generator import generate
+    from dagster_project.headless import run_pipeline
+
+    root = tmp_path_factory.mktemp("tiny_other_seed")
+    generate("tiny", OTHER_TINY_SEED, root / "landing")
+    run_pipeline(root / "landing", root / "data")
+    return root / "data"
+
+
+def assert_metric_values_match_the_reference(data_dir: Path) -> None:
+    con = connect_warehouse(data_dir / "warehouse.duckdb", read_only=True)
     try:
         reference = reference_metric_values(con)
         published = published_metric_values(con)
@@ -46,3 +68,17 @@ def test_metric_values_match_the_reference(tiny_warehouse):
             f"(side: reference_only / published_only / both with a differing column)\n"
             f"{summarise(diff, reference, published)}\n\nfirst rows:\n{detail}"
         )
+
+
+def test_metric_values_match_the_reference(tiny_warehouse):
+    assert_metric_values_match_the_reference(tiny_warehouse)
+
+
+@pytest.mark.slow
+def test_metric_values_match_the_reference_at_another_seed(other_tiny_warehouse):
+    assert_metric_values_match_the_reference(other_tiny_warehouse)
+
+
+@pytest.mark.slow
+def test_metric_values_match_the_reference_over_three_years(demo_warehouse):
+    assert_metric_values_match_the_reference(demo_warehouse)
