@@ -44,8 +44,9 @@ from consortium_dw.marts_file import connect_warehouse
 REPO = Path(__file__).resolve().parents[2]
 # Reading a process's Pss makes the kernel walk its page tables under its memory lock: ~37 ms
 # for a 5 GB process. Every 0.2 s that slowed the city dbt build it measured by ~9 %
-# (docs/performance.md); once a second costs under 1 % of a core. The largest single process's
-# exact high-water mark still comes from the kernel (ru_maxrss), whatever the interval.
+# (docs/performance.md); once a second it takes ~4 % of one core and the build measured no
+# slower than unsampled. The largest single process's exact high-water mark still comes from
+# the kernel (ru_maxrss), whatever the interval.
 SAMPLE_SECONDS = 1.0
 DASHBOARD_RUNS = 20
 GIGABYTE = 1024 ** 3

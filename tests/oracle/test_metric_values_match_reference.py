@@ -6,10 +6,10 @@ built by the real pipeline and compare row for row: the same set of (metric_code
 period_start, scope_type, scope_code) keys, and numerator, denominator and value equal within
 1e-9 relative (both null counts as equal).
 
-Three districts, because each seed draws its own edge cases (reversal chains, versions,
-contracts ending on a period's last day, empty scopes): the tiny one every test shares, the
-tiny one at another seed, and the demo's three years (period boundaries across years, the
-year-over-year growth metrics).
+Three districts, because each seed draws its own mix of reversals, re-delivered versions,
+contract ends and small scopes: the tiny one every test shares, the tiny one at another seed,
+and the demo's three years (period boundaries across years, the year-over-year growth
+metrics).
 """
 
 from __future__ import annotations
