@@ -46,13 +46,27 @@ DEMO_SEED = 20240101
 DEMO_TEST_RESIDENTS = 6000
 
 
-@pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory) -> Path:
-    """DATA_DIR after the real pipeline over the demo district's three years (slow)."""
+OTHER_TINY_SEED = 1
+
+
+def _built_district(tmp_path_factory, size: str, seed: int, **generate_options) -> Path:
+    """Generate a district into a fresh folder, run the real pipeline over it, return DATA_DIR."""
     from consortium_dw.generator import generate
     from dagster_project.headless import run_pipeline
 
-    root = tmp_path_factory.mktemp("demo")
-    generate("demo", DEMO_SEED, root / "landing", residents=DEMO_TEST_RESIDENTS)
+    root = tmp_path_factory.mktemp(f"{size}_{seed}")
+    generate(size, seed, root / "landing", **generate_options)
     run_pipeline(root / "landing", root / "data")
     return root / "data"
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """DATA_DIR after the real pipeline over the demo district's three years (slow)."""
+    return _built_district(tmp_path_factory, "demo", DEMO_SEED, residents=DEMO_TEST_RESIDENTS)
+
+
+@pytest.fixture(scope="session")
+def other_tiny_warehouse(tmp_path_factory) -> Path:
+    """DATA_DIR after the real pipeline over the tiny district drawn at another seed (slow)."""
+    return _built_district(tmp_path_factory, "tiny", OTHER_TINY_SEED)

@@ -28,20 +28,6 @@ from tests.oracle.reference_metrics import (
     summarise,
 )
 
-OTHER_TINY_SEED = 1
-
-
-@pytest.fixture(scope="module")
-def other_tiny_warehouse(tmp_path_factory) -> Path:
-    """DATA_DIR after the real pipeline over the tiny district drawn at another seed."""
-    from consortium_dw.generator import generate
-    from dagster_project.headless import run_pipeline
-
-    root = tmp_path_factory.mktemp("tiny_other_seed")
-    generate("tiny", OTHER_TINY_SEED, root / "landing")
-    run_pipeline(root / "landing", root / "data")
-    return root / "data"
-
 
 def assert_metric_values_match_the_reference(data_dir: Path) -> None:
     con = connect_warehouse(data_dir / "warehouse.duckdb", read_only=True)
