@@ -64,9 +64,9 @@ def _in(codes) -> str:
     return "(" + ", ".join(f"'{c}'" for c in codes) + ")"
 
 
-# What a row's target is compared with.
-_TARGETED = (f"(case when metric_code in {_in(YOY_TARGET_METRICS)} then yoy_change "
-             "else value end)")
+# What a row's target is compared with, at the 12 decimals metric_values.sql judges it at.
+_TARGETED = (f"round(case when metric_code in {_in(YOY_TARGET_METRICS)} then yoy_change "
+             "else value end, 12)")
 
 # `_chk_*` columns derived in SQL over marts.metric_values (mart_gate.py).
 DERIVED = {

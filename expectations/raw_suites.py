@@ -151,8 +151,9 @@ def row_suite(table: Table) -> gx.ExpectationSuite:
     for lineage in LINEAGE_COLUMNS:
         add(gxe.ExpectColumnValuesToNotBeNull(column=lineage, severity=ERROR))
     add(gxe.ExpectCompoundColumnsToBeUnique(
-        column_list=[*table.key, "_delivery_date"], severity=ERROR,
-        notes="a key appears once per delivery day (a resend replaces its day)"))
+        column_list=[*table.version_key, "_delivery_date"], severity=ERROR,
+        notes="a key (with its version, where the table has one) appears once per delivery "
+              "day (a resend replaces its day)"))
     for column in table.columns:
         if column.required:
             add(gxe.ExpectColumnValuesToNotBeNull(column=column.name, severity=ERROR))

@@ -83,7 +83,7 @@ class Reason(str, Enum):  # noqa: UP042 (values compare as plain str)
     NEGATIVE_AMOUNT = "negative_amount"  # negative money on a non-reversal row
     AMOUNT_INVARIANT = "amount_invariant"  # settlement sums do not add up
     FUTURE_TIME = "future_time"  # a date or time after the load (or after the delivery day)
-    DUPLICATE_ROW = "duplicate_row"  # the same key twice in one file
+    DUPLICATE_ROW = "duplicate_row"  # the same key (and version) twice in one file
     # file-level (quarantine.rejected_files)
     MANIFEST_MISMATCH = "manifest_mismatch"  # row count or sha256 differs, or file missing
     UNDECODABLE = "undecodable"  # bytes do not decode in the declared encoding
@@ -130,6 +130,13 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def version_key(self) -> tuple[str, ...]:
+        """What makes a row unique within one delivery: the key, and for a versioned table its
+        version too (two versions of a contract in one day's file are both history; the
+        latest wins downstream, and the first 解约 among them still counts)."""
+        return self.key + ((self.version_column,) if self.version_column else ())
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

@@ -100,7 +100,7 @@ def violations(table_name: str, rows: pd.DataFrame, institutions: set[str]) -> p
         broken = ((m["medfee_sumamt"] - m["fund_pay_sumamt"] - m["psn_part_amt"]).abs() > 0.01) \
             | ((m["psn_part_amt"] - m["acct_pay"] - m["psn_cash_pay"]).abs() > 0.01)
         flag(broken.fillna(False), "amount_invariant")
-    keys = rows[["_system", "_day", "_file", *table.key]]
+    keys = rows[["_system", "_day", "_file", *table.version_key]]
     flag(keys.duplicated(keep="first"), "duplicate_row")
     return pd.concat(found, ignore_index=True)
 

@@ -86,3 +86,24 @@ def test_day_column_is_the_delivery_day_for_every_file(landing, warehouse):
     assert warehouse.execute(
         "SELECT _source_file, _delivery_date FROM raw.fd_services ORDER BY 1").fetchall() == [
         (f"phs/{d.isoformat()}/fd_services.csv", d) for d in days]
+
+
+def test_two_versions_of_a_key_in_one_file_both_load_and_only_a_repeat_is_a_duplicate(
+        landing, warehouse, tmp_path):
+    """A contract created and terminated on the same day arrives as two rows of one file
+    (METRICS.md, Versions: a later `updated_at` replaces the earlier row, and the first 解约
+    counts): both are history. The same version sent twice is a duplicate."""
+    from expectations import validate_raw_table
+
+    created = valid_row("fd_contracts", 1, DAY)
+    created.update(status="有效", updated_at=f"{DAY} 09:00:00", township_code="110101001")
+    terminated = dict(created, status="解约", updated_at=f"{DAY} 15:00:00")
+    write_delivery(landing, "phs", DAY, {"fd_contracts": [terminated, created, terminated]})
+    result = load_table(warehouse, landing, TABLES["fd_contracts"])
+    assert result.rows_loaded == 2
+    assert quarantined(warehouse, "fd_contracts") == {3: "duplicate_row"}
+    assert warehouse.execute(
+        "SELECT status, strftime(updated_at, '%H:%M') FROM raw.fd_contracts ORDER BY updated_at"
+    ).fetchall() == [("有效", "09:00"), ("解约", "15:00")]
+    gate = validate_raw_table(warehouse, "fd_contracts", tmp_path / "gx", build_docs=False)
+    assert not gate.errors, [f.expectation for f in gate.errors]

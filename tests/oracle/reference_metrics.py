@@ -10,7 +10,9 @@ metric family. Money is summed in integer cents (exact, like the warehouse's DEC
 turned into yuan once per metric.
 
 Entry point: `reference_metric_values(con)` -> DataFrame with the columns of `KEY_COLUMNS` +
-`VALUE_COLUMNS`, one row per metric x period x scope.
+`VALUE_COLUMNS` + `TABLE_COLUMNS`, one row per metric x period x scope. The names, targets and
+units of `TABLE_COLUMNS` are transcribed here from METRICS.md's tables, not read from the
+project's seed, so a wrong seed row shows too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import pandas as pd
 
 KEY_COLUMNS = ["metric_code", "period_type", "period_start", "scope_type", "scope_code"]
 VALUE_COLUMNS = ["numerator", "denominator", "value"]
+# The published table's other columns (METRICS.md "The published table").
+TABLE_COLUMNS = ["metric_name_zh", "target", "target_op", "meets_target", "yoy_change"]
 PERIOD_TYPES = ("month", "quarter", "year")
 
 # METRICS.md, Common rules.
@@ -57,6 +61,57 @@ TABLE_KEYS: dict[str, tuple[list[str], str | None]] = {
     "literacy_survey": (["response_id"], None),
     "resource_allocations": (["date", "inst_code", "dept_code"], None),
 }
+
+
+# METRICS.md's tables: code -> (名称, unit, target). unit "rate" (growth rates included) takes
+# yoy_change as a difference, every other unit as a relative change. A target is (operator,
+# number, what it judges); "rises"/"falls" are no target (docs/metrics.md "Targets").
+ON_VALUE, ON_YOY = "value", "yoy_change"
+CONTRACT: dict[str, tuple[str, str, tuple[str, float, str] | None]] = {
+    "in_district_rate_inpatient": ("区内住院就诊率", "rate", (">=", 0.90, ON_VALUE)),
+    "in_district_rate_outpatient": ("区内门急诊就诊率", "rate", None),
+    "in_district_rate": ("区内就诊率", "rate", None),
+    "health_literacy_level": ("居民健康素养水平", "rate", (">=", 0.25, ON_VALUE)),
+    "health_literacy_level_unweighted": ("健康素养水平(未加权)", "rate", None),
+    "fd_signing_rate": ("家庭医生签约率", "rate", (">=", 0.01, ON_YOY)),
+    "fd_elderly_signing_rate": ("65岁以上老年人签约率", "rate", (">=", 0.75, ON_VALUE)),
+    "fd_fulfilment_rate": ("家庭医生履约率", "rate", (">=", 0.90, ON_VALUE)),
+    "fd_contracted_primary_visit_share": ("签约居民基层就诊率", "rate", (">=", 0.70, ON_VALUE)),
+    "oop_ratio": ("个人自付比例", "rate", ("<", 0.30, ON_VALUE)),
+    "oop_ratio_inpatient": ("住院个人自付比例", "rate", ("<", 0.30, ON_VALUE)),
+    "oop_per_inpatient_encounter": ("次均住院自付费用", "yuan", None),
+    "oop_per_outpatient_encounter": ("次均门急诊自付费用", "yuan", None),
+    "ownpay_ratio": ("自费比例", "rate", None),
+    "outflow_rate": ("患者外转率(人数)", "rate", None),
+    "outflow_persons": ("外转人数", "count", None),
+    "outflow_encounters": ("外转人次", "count", None),
+    "outflow_referred_share": ("外转中规范转诊占比", "rate", None),
+    "primary_visit_share": ("基层就诊率", "rate", (">=", 0.70, ON_VALUE)),
+    "downward_referrals": ("下转人次", "count", None),
+    "downward_referral_growth": ("下转人次年增长率", "rate", (">=", 0.10, ON_VALUE)),
+    "upward_referrals": ("上转人次", "count", None),
+    "outward_referrals": ("外转转诊人次", "count", None),
+    "slot_sinking_share": ("号源下沉比例", "rate", (">=", 1 / 3, ON_VALUE)),
+    "bed_sinking_share": ("床位下沉比例", "rate", (">=", 1 / 4, ON_VALUE)),
+    "remote_read_share": ("基层检查上级诊断率", "rate", None),
+    "remote_reads_per_10k": ("每万人远程诊断量", "per_10k", None),
+    "lab_recognition_rate": ("检验结果互认率", "rate", None),
+    "imaging_recognition_rate": ("影像结果互认率", "rate", None),
+    "alos": ("平均住院日", "days", None),
+    "op_level34_share": ("三四级手术占比", "rate", None),
+    "low_weight_case_share": ("低权重病例占比", "rate", None),
+    "in_district_fund_share": ("区内基金支出比例", "rate", None),
+    "primary_fund_share": ("基层医保基金占比", "rate", None),
+    "reimbursement_ratio": ("实际报销比例", "rate", None),
+    "medical_cost_growth": ("医疗费用增长率", "rate", ("<=", 0.10, ON_VALUE)),
+    "htn_standard_mgmt_rate": ("高血压规范管理率", "rate", (">=", 0.70, ON_VALUE)),
+    "dm_standard_mgmt_rate": ("糖尿病规范管理率", "rate", (">=", 0.70, ON_VALUE)),
+    "htn_control_rate": ("血压控制率", "rate", None),
+    "dm_control_rate": ("血糖控制率", "rate", None),
+}
+# A difference of doubles misses an exact boundary by ~1e-17 (0.35 - 0.34 < 0.01): targets are
+# judged on the value rounded to 12 decimals (docs/metrics.md "Targets").
+JUDGED_DECIMALS = 12
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,11 +182,14 @@ class Reference:
 
     def population_of(self, year: int, township: str | None = None, min_age: int = 0) -> float:
         pop = self.population
-        rows = pop[(pop["year"] == year) & (pop["age"] >= min_age)]
+        rows = pop[pop["year"] == year]
         if township is not None:
             rows = rows[rows["township_code"] == township]
-        # A year (or township) without population rows has no denominator.
-        return float(rows["population"].sum()) if len(rows) else np.nan
+        # A year (or township) without population rows has no denominator; one with rows but
+        # nobody of the age has a denominator of 0 (and so a null rate).
+        if not len(rows):
+            return np.nan
+        return float(rows.loc[rows["age"] >= min_age, "population"].sum())
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,7 +342,10 @@ def netted_settlements(con, ref: Reference) -> pd.DataFrame:
 
     by_id = s.set_index("setl_id")
     reversals = s[s["is_reversal"] & s["is_valid_flag"]].copy()
-    known = reversals["init_setl_id"].isin(by_id.index)
+    # Only an original (not another reversal) can be cancelled: a reversal naming a reversal
+    # has no original and is an orphan.
+    originals = s.loc[~s["is_reversal"], "setl_id"]
+    known = reversals["init_setl_id"].isin(originals)
     role[reversals.index[~known]] = "orphan_reversal"
     reversals = reversals[known]
     original_valid = reversals["init_setl_id"].map(by_id["is_valid_flag"])
@@ -496,22 +557,14 @@ def referred_outflow(con, ref: Reference, enc: pd.DataFrame) -> pd.Series:
 
 def contracts_with_termination(con) -> pd.DataFrame:
     """Latest contract versions, with the first 解约 version's updated_at and delivery dates."""
-    version_column = TABLE_KEYS["fd_contracts"][1]
     all_versions = con.execute(
-        f"""
-        select contract_id, status, updated_at, _delivery_date,
-               -- version_no 1 = the latest version, so the first version is the highest
-               row_number() over (partition by contract_id
-                                  order by {_version_order(version_column)}) as version_no
-        from raw.fd_contracts
-        """
+        "select contract_id, status, updated_at, _delivery_date from raw.fd_contracts"
     ).df()
+    # The earliest updated_at among the 解约 versions, whatever order they were delivered in.
     terminated = (
         all_versions[all_versions["status"] == TERMINATED]
-        .sort_values("version_no")
-        .groupby("contract_id")
-        .tail(1)  # the earliest 解约 version
-        .set_index("contract_id")["updated_at"]
+        .groupby("contract_id")["updated_at"]
+        .min()
     )
     c = latest_versions(con, "fd_contracts")
     c["start_date"] = _to_date(c["start_date"])
@@ -891,7 +944,40 @@ def reference_metric_values(con) -> pd.DataFrame:
     out["period_start"] = pd.to_datetime(out["period_start"]).dt.normalize()
     for column in VALUE_COLUMNS:
         out[column] = out[column].astype(float)
+    out = with_table_columns(out)
     return out.sort_values(KEY_COLUMNS).reset_index(drop=True)
+
+
+def with_table_columns(out: pd.DataFrame) -> pd.DataFrame:
+    """Name, target and operator from METRICS.md; yoy_change against the same period type and
+    scope one year earlier (null where that has no value; for a relative change also where it
+    is 0); meets_target null where there is no target or nothing to judge."""
+    earlier = out[KEY_COLUMNS + ["value"]].copy()
+    earlier["period_start"] = earlier["period_start"] + pd.DateOffset(years=1)
+    out = out.merge(earlier.rename(columns={"value": "_earlier"}), on=KEY_COLUMNS, how="left")
+    unit = out["metric_code"].map(lambda code: CONTRACT[code][1])
+    difference = out["value"] - out["_earlier"]
+    relative = out["value"] / out["_earlier"].where(out["_earlier"] != 0) - 1
+    out["yoy_change"] = difference.where(unit == "rate", relative).astype(float)
+    target = out["metric_code"].map(lambda code: CONTRACT[code][2])
+    out["metric_name_zh"] = out["metric_code"].map(lambda code: CONTRACT[code][0])
+    out["target_op"] = target.map(lambda t: None if t is None else t[0])
+    out["target"] = target.map(lambda t: np.nan if t is None else t[1]).astype(float)
+
+    def judged(row) -> object:
+        rule = CONTRACT[row["metric_code"]][2]
+        if rule is None:
+            return None
+        op, number, basis = rule
+        value = row["value"] if basis == ON_VALUE else row["yoy_change"]
+        if pd.isna(value):
+            return None
+        value = round(float(value), JUDGED_DECIMALS)
+        return {">=": value >= number, "<=": value <= number, ">": value > number,
+                "<": value < number}[op]
+
+    out["meets_target"] = out.apply(judged, axis=1).astype(object)
+    return out.drop(columns="_earlier")
 
 
 # --------------------------------------------------------------------------------------------
@@ -901,10 +987,19 @@ def reference_metric_values(con) -> pd.DataFrame:
 
 def published_metric_values(con) -> pd.DataFrame:
     out = con.execute(
-        f"select {', '.join(KEY_COLUMNS + VALUE_COLUMNS)} from marts.metric_values"
+        f"select {', '.join(KEY_COLUMNS + VALUE_COLUMNS + TABLE_COLUMNS)} "
+        "from marts.metric_values"
     ).df()
     out["period_start"] = pd.to_datetime(out["period_start"]).dt.normalize()
+    out["meets_target"] = out["meets_target"].astype(object).where(
+        out["meets_target"].notna(), None)
     return out
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Equal, or both null (for text and booleans)."""
+    both_null = a.isna() & b.isna()
+    return both_null | (a.astype(object) == b.astype(object))
 
 
 def _close(a: pd.Series, b: pd.Series, rel: float = 1e-9) -> pd.Series:
@@ -926,11 +1021,14 @@ def compare(reference: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
     merged["side"] = merged["_merge"].map(
         {"both": "both", "left_only": "reference_only", "right_only": "published_only"}
     )
-    for column in VALUE_COLUMNS:
+    for column in VALUE_COLUMNS + ["target", "yoy_change"]:
         merged["bad_" + column] = ~_close(merged[column + "_ref"], merged[column + "_pub"])
+    for column in ["metric_name_zh", "target_op", "meets_target"]:
+        merged["bad_" + column] = ~_same(merged[column + "_ref"], merged[column + "_pub"])
     bad = (merged["side"] != "both") | merged["bad_value"]
-    # Numerator and denominator are checked too (they are published columns).
-    bad |= merged["bad_numerator"] | merged["bad_denominator"]
+    # Every other published column is checked too.
+    for column in VALUE_COLUMNS[:-1] + TABLE_COLUMNS:
+        bad |= merged["bad_" + column]
     return merged[bad].drop(columns="_merge").sort_values(KEY_COLUMNS).reset_index(drop=True)
 
 
@@ -947,7 +1045,7 @@ def summarise(diff: pd.DataFrame, reference: pd.DataFrame, published: pd.DataFra
         lines.append(
             f"{code:36s} MISMATCH  ref={n_ref} pub={n_pub} "
             f"value={int((d['side'].eq('both') & d['bad_value']).sum())} "
-            f"num/den-only={int((d['side'].eq('both') & ~d['bad_value']).sum())} "
+            f"other-columns-only={int((d['side'].eq('both') & ~d['bad_value']).sum())} "
             f"ref_only={int(d['side'].eq('reference_only').sum())} "
             f"pub_only={int(d['side'].eq('published_only').sum())}"
         )

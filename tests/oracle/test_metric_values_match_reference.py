@@ -3,8 +3,9 @@
 The reference (`tests/oracle/reference_metrics.py`) is written from METRICS.md and the
 decisions in docs/metrics.md only, never from the dbt models; these tests run it on districts
 built by the real pipeline and compare row for row: the same set of (metric_code, period_type,
-period_start, scope_type, scope_code) keys, and numerator, denominator and value equal within
-1e-9 relative (both null counts as equal).
+period_start, scope_type, scope_code) keys, numerator, denominator, value, target and
+yoy_change equal within 1e-9 relative, metric_name_zh, target_op and meets_target equal (both
+null counts as equal).
 
 Three districts, because each seed draws its own mix of reversals, re-delivered versions,
 contract ends and small scopes: the tiny one every test shares, the tiny one at another seed,

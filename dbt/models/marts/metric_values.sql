@@ -43,10 +43,15 @@ with_yoy as (
         and earlier.period_start = cast({{ dbt.dateadd('year', -1, 'computed.period_start') }} as date)
 ),
 
+-- Judged at 12 decimals: a difference or a growth (n ÷ d − 1) of doubles misses an exact
+-- boundary by ~1e-17 (0.35 − 0.34 = 0.00999…95), and "+0.01 or more" or "≤ 0.10" is met
+-- there. A ratio n ÷ d is already the double nearest its fraction, so rounding changes nothing
+-- else at this scale.
 judged as (
     select
         with_yoy.*,
-        case when target_basis = 'yoy_change' then yoy_change else value end as judged_value
+        round(case when target_basis = 'yoy_change' then yoy_change else value end, 12)
+            as judged_value
     from with_yoy
 )
 

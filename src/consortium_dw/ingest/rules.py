@@ -155,11 +155,11 @@ def rule_conditions(table: Table, load_time_sql: str) -> list[tuple[Reason, str,
                           f"({moment} >= _delivery_date + INTERVAL 1 DAY "
                           f"OR {moment} > {load_time_sql})",
                           f"{c.name} is after the delivery day or the load time"))
-    key_cols = ", ".join(quote(k) for k in table.key)
+    key_cols = ", ".join(quote(k) for k in table.version_key)
     rules.append((Reason.DUPLICATE_ROW,
                   f"row_number() OVER (PARTITION BY _source_file, {key_cols} "
                   f"ORDER BY _source_line) > 1",
-                  f"same key ({', '.join(table.key)}) earlier in the file"))
+                  f"same key ({', '.join(table.version_key)}) earlier in the file"))
     return rules
 
 
@@ -172,7 +172,7 @@ def verdict_query(table: Table, load_time_sql: str) -> str:
     with all its columns, the aggregate only touches the keys of repeated rows."""
     rules = rule_conditions(table, load_time_sql)
     duplicate_index = len(rules) - 1
-    keys = [quote(k) for k in table.key]
+    keys = [quote(k) for k in table.version_key]
     repeated_keys = ", ".join(f"{k} AS _dup_key_{i}" for i, k in enumerate(keys))
     same_key = " AND ".join(f"delivered.{k} IS NOT DISTINCT FROM repeated._dup_key_{i}"
                             for i, k in enumerate(keys))
