@@ -56,8 +56,10 @@ def data_as_of(con) -> date | None:
 
 def completeness_frames(con, as_of: date | None) -> tuple[pd.DataFrame, list[str]]:
     """(expected keys, present keys): `metric|scope_type|YYYY-MM` for each metric × scope
-    type from its first published month to the last closed month, split by scope: the
-    district's keys (blocking, mart_suites.py) and the others'."""
+    type from its first published month to the last closed month, split in two: the
+    district's keys (blocking, mart_suites.py), and the others' together with the district's
+    of a thin metric (median monthly denominator, or count, under THIN_DISTRICT_MONTHLY),
+    which a small district may lack in a month with no loss of data."""
     sparse = ", ".join(f"'{m}'" for m in mart_suites.SPARSE_MONTHLY_METRICS)
     closed = ("(select max(period_start) - interval 1 month from months)" if as_of is None
               else f"(select date_trunc('month', date '{as_of}' + interval 1 day) "
@@ -66,15 +68,22 @@ def completeness_frames(con, as_of: date | None) -> tuple[pd.DataFrame, list[str
         with months as (
             select metric_code, scope_type, period_start from marts.metric_values
             where period_type = 'month'
+        ), thin as (
+            select metric_code
+            from marts.metric_values
+            where period_type = 'month' and scope_type = 'district'
+            group by metric_code
+            having median(coalesce(denominator, value)) < {mart_suites.THIN_DISTRICT_MONTHLY}
         ), spans as (
-            select metric_code, scope_type, min(period_start) as first_month
+            select metric_code, scope_type, min(period_start) as first_month,
+                scope_type = 'district' and metric_code not in (select metric_code from thin)
+                    as blocking
             from months where metric_code not in ({sparse}) group by all
         ), last_closed as (select cast({closed} as date) as m)
         select s.metric_code || '|' || s.scope_type || '|' || strftime(g.m, '%Y-%m')
             as expected_key,
-            case when s.scope_type = 'district' then expected_key end as expected_district_key,
-            case when s.scope_type <> 'district' then expected_key end
-                as expected_subdistrict_key
+            case when s.blocking then expected_key end as expected_district_key,
+            case when not s.blocking then expected_key end as expected_subdistrict_key
         from spans s, last_closed l,
              lateral (select cast(unnest(generate_series(s.first_month, l.m,
                                                          interval 1 month)) as date) as m) g

@@ -30,6 +30,9 @@ VOLUME_MIN_BASELINE = 10
 # Quarantine shares are judged on days with at least this many quarantined rows (one bad row
 # out of three on a quiet day is not a bad batch).
 MIN_FLAGGED_ROWS = 5
+# The other systems' steady feeds delivering under this share of their usual volume (their
+# median) make the day a district-wide quiet day (a holiday), where a drop does not block.
+DISTRICT_QUIET_RATIO = 0.75
 INDEX_COLUMNS = ["_delivery_date", "_source_file", "_source_line"]
 
 
@@ -96,13 +99,45 @@ def schema_frame(con, table: Table) -> pd.DataFrame:
         "order by ordinal_position", [table.name]).df()
 
 
-def daily_profile_sql(table: Table, has_quarantine: bool) -> str:
+def district_activity_sql(feeds: list[str]) -> str:
+    """One row per day: the median, over `feeds` (raw tables of the other systems), of each
+    feed's rows ÷ its usual rows for that weekday (as below; feeds too small or too new to
+    judge left out). A holiday quiets every system at once; a partial delivery only its own."""
+    if not feeds:
+        return "select null::date as d, null::double as district_ratio where false"
+    loaded = " union all ".join(
+        f"select '{feed}' as feed, cast(_delivery_date as date) as d, count(*) as n "
+        f"from raw.{feed} group by 2" for feed in feeds)
+    return f"""
+with feed_days as ({loaded}),
+usual as (
+    select d, n,
+        median(n) over (partition by feed, dayofweek(d) order by d
+                        rows between 4 preceding and 1 preceding) as usual_rows,
+        count(*) over (partition by feed, dayofweek(d) order by d
+                       rows between 4 preceding and 1 preceding) as usual_days
+    from feed_days
+)
+select d, median(n / usual_rows) as district_ratio
+from usual
+where usual_days >= 3 and usual_rows >= {VOLUME_MIN_BASELINE}
+group by d
+"""
+
+
+def daily_profile_sql(table: Table, has_quarantine: bool,
+                      other_feeds: list[str] | None = None) -> str:
     """One row per delivery day: rows loaded and quarantined, and the day's volume against the
     usual one. Usual = median of the same weekday over the previous four weeks with a delivery
     (at least three of them: feeds are weekly-seasonal). Noise = 1.4826 × the median absolute
     deviation of the previous 28 days from their own usual volume (a robust standard
     deviation, judged once at least 14 such days exist), so a bursty feed is judged by its own
-    variability and a steady one (a daily snapshot) by its steadiness."""
+    variability and a steady one (a daily snapshot) by its steadiness.
+
+    A drop on a day when the other systems' steady feeds were quiet too (their median below
+    DISTRICT_QUIET_RATIO of usual: Spring Festival, National Day) is the district's calendar,
+    not a partial delivery: it is reported in `volume_ratio_district_quiet` instead of
+    `volume_ratio_significant`."""
     quarantine = (
         f"select cast(_delivery_date as date) as d, count(*) as n, "
         f"count(*) filter (where _reason = 'negative_amount') as neg "
@@ -168,8 +203,31 @@ order by d
 """
 
 
+def _split_by_district_activity(profile_sql: str, other_feeds: list[str]) -> str:
+    return f"""
+with profile as ({profile_sql}),
+district as ({district_activity_sql(other_feeds)})
+select profile.* exclude (volume_ratio_significant),
+    case when coalesce(district.district_ratio, 1) >= {DISTRICT_QUIET_RATIO}
+         then profile.volume_ratio_significant end as volume_ratio_significant,
+    case when district.district_ratio < {DISTRICT_QUIET_RATIO}
+         then profile.volume_ratio_significant end as volume_ratio_district_quiet,
+    district.district_ratio
+from profile
+left join district on profile.delivery_date = district.d
+order by profile.delivery_date
+"""
+
+
+def other_steady_feeds(con, table: Table) -> list[str]:
+    """The steady feeds (raw_suites.STEADY_TABLES) of the other systems that are loaded."""
+    return [name for name in sorted(raw_suites.STEADY_TABLES)
+            if TABLES[name].system != table.system and _exists(con, "raw", name)]
+
+
 def daily_profile(con, table: Table) -> pd.DataFrame:
-    return con.execute(daily_profile_sql(table, _exists(con, "quarantine", table.name))).df()
+    sql = daily_profile_sql(table, _exists(con, "quarantine", table.name))
+    return con.execute(_split_by_district_activity(sql, other_steady_feeds(con, table))).df()
 
 
 def validate_raw_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir: Path,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from consortium_dw.contract import LINEAGE_COLUMNS, SETTLEMENT_MONEY, ColumnType, Table
+from consortium_dw.contract import LINEAGE_COLUMNS, SETTLEMENT_MONEY, TABLES, ColumnType, Table
 
 ERROR = "critical"
 WARN = "warning"
@@ -228,6 +228,9 @@ VOLUME_MIN_RATIO = 0.65
 # follow-ups) dip for ordinary reasons: a drop there is recorded, not blocking.
 LUMPY_TABLES = frozenset({"fd_contracts", "fd_services", "chronic_followups", "referrals",
                           "literacy_survey"})
+# The feeds with a steady daily volume: what tells a district-wide quiet day (a holiday) from
+# one system's partial delivery (raw_gate.district_activity_sql).
+STEADY_TABLES = frozenset(name for name in TABLES if name not in LUMPY_TABLES)
 VOLUME_MAX_RATIO = 3.0
 MAX_QUARANTINE_SHARE = 0.25
 MAX_REVERSAL_SHARE = 0.5
@@ -243,6 +246,10 @@ def daily_suite(table: Table) -> gx.ExpectationSuite:
         severity=WARN if table.name in LUMPY_TABLES else ERROR,
         notes="rows loaded ÷ the usual rows of the same weekday, where the drop is beyond "
               "noise: a partial delivery"))
+    add(gxe.ExpectColumnValuesToBeBetween(
+        column="volume_ratio_district_quiet", min_value=VOLUME_MIN_RATIO, severity=WARN,
+        notes="the same drop on a day the other systems were quiet too (a holiday): recorded, "
+              "not blocking"))
     add(gxe.ExpectColumnValuesToBeBetween(
         column="volume_ratio_significant", max_value=VOLUME_MAX_RATIO, severity=WARN))
     add(gxe.ExpectColumnValuesToBeBetween(

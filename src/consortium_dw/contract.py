@@ -108,6 +108,10 @@ class Column:
     # value matching this pattern is a valid code too (METRICS.md counts unknown med_types in
     # the money metrics that do not restrict med_type, so they must reach the warehouse).
     code_pattern: str | None = None
+    # What an empty value means, where EXTRACTS.md defines only the set value (`1` if …) or the
+    # column is an amount a bureau leaves empty when its fund does not apply (setl_d holds NULL
+    # there): ingestion reads the empty value as this one instead of quarantining the row.
+    empty_means: str | None = None
 
     def accepts_code(self, text: str) -> bool:
         """Whether `text` is a valid value of this coded column: the rule ingestion and the GX
@@ -147,9 +151,9 @@ class Table:
 
 
 def _c(name, type_, required=True, pii=None, codes=None, institution=False, description="",
-       code_pattern=None):
+       code_pattern=None, empty_means=None):
     return Column(name, ColumnType(type_), required, pii, tuple(codes) if codes else None,
-                  institution, description, code_pattern)
+                  institution, description, code_pattern, empty_means)
 
 
 SEX = ("1", "2")
@@ -201,6 +205,9 @@ SETTLEMENT_MONEY = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "pr
                     "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay", "cvlserv_pay",
                     "maf_pay", "oth_pay", "fund_pay_sumamt", "acct_pay", "psn_cash_pay",
                     "psn_part_amt")
+# The three totals every metric and invariant rests on must be delivered; a part (a fund that
+# does not apply to the insured, no account spending) may come empty, meaning 0.00.
+SETTLEMENT_TOTALS = ("medfee_sumamt", "fund_pay_sumamt", "psn_part_amt")
 
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("his", "outpatient_visits", (
@@ -271,7 +278,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("unit", "text", required=False),
         _c("reference_range", "text", required=False),
         _c("abnormal_flag", "code", required=False, codes=("N", "H", "L", "C")),
-        _c("recognised", "flag"),
+        _c("recognised", "flag", empty_means="0"),
     ), key=("report_id", "item_seq")),
     Table("pacs", "imaging_studies", (
         _c("accession_no", "text"),
@@ -282,8 +289,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("body_part", "text"),
         _c("exam_time", "timestamp"),
         _c("report_time", "timestamp", required=False),
-        _c("remote_read", "flag"),
-        _c("recognised", "flag"),
+        _c("remote_read", "flag", empty_means="0"),
+        _c("recognised", "flag", empty_means="0"),
         _c("critical_finding", "flag"),
     ), key=("accession_no",)),
     Table("emr", "discharge_abstracts", (
@@ -330,7 +337,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("begndate", "date"),
         _c("enddate", "date"),
         _c("setl_time", "timestamp"),
-        *(_c(m, "money") for m in SETTLEMENT_MONEY),
+        *(_c(m, "money", empty_means=None if m in SETTLEMENT_TOTALS else "0.00")
+          for m in SETTLEMENT_MONEY),
         _c("refd_setl_flag", "flag"),
         _c("init_setl_id", "text", required=False),
         _c("dise_no", "text", required=False),
@@ -352,7 +360,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("start_date", "date"),
         _c("end_date", "date"),
         _c("status", "code", codes=("有效", "解约", "到期")),
-        _c("is_renewal", "flag"),
+        _c("is_renewal", "flag", empty_means="0"),
         _c("updated_at", "timestamp"),
     ), key=("contract_id",), version_column="updated_at"),
     Table("phs", "fd_services", (

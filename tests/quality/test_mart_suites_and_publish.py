@@ -111,6 +111,21 @@ def test_a_month_missing_below_the_district_is_recorded_not_blocking(warehouse, 
     assert [f.sample_values for f in gaps] == [["oop_ratio|institution|2025-02"]]
 
 
+def test_a_thin_metric_missing_a_district_month_is_recorded_not_blocking(warehouse,
+                                                                        gx_context):
+    """Three out-of-district stays a month at the median: a month with none has no row
+    (no source rows), which a small district may well see; a warning, not a red gate."""
+    for month in ("2025-01-01", "2025-03-01"):
+        warehouse.execute(
+            "INSERT INTO marts.metric_values VALUES ('outflow_referred_share', "
+            f"'外转中规范转诊占比', 'month', DATE '{month}', 'district', '150602', 1, 3, 1 / 3, "
+            "NULL, NULL, NULL, NULL)")
+    outcome = validate(warehouse, gx_context)
+    assert outcome.errors == []
+    gaps = [f for f in outcome.warnings if f.columns == ["expected_subdistrict_key"]]
+    assert [f.sample_values for f in gaps] == [["outflow_referred_share|district|2025-02"]]
+
+
 def test_the_open_month_is_not_required(warehouse, gx_context):
     """Deliveries end on 2025-03-20: March is open, so a metric without March rows is fine,
     while February is still required."""

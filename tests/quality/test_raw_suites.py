@@ -74,6 +74,42 @@ def test_day_with_40_percent_missing_fails_the_volume_expectation(warehouse, gx_
     assert not result.passed and result.severity.value == "ERROR"
 
 
+def _lab_feed_like_settlements(con, quiet_share: float = 0.0) -> None:
+    """Another system's steady feed with the settlements' daily volumes (all the district
+    measure reads of it: rows per delivery day), `quiet_share` of BAD_DAY's rows missing."""
+    con.execute("CREATE TABLE raw.lab_results AS "
+                "SELECT _delivery_date, _source_line FROM raw.settlements")
+    total = con.execute("SELECT count(*) FROM raw.lab_results WHERE _delivery_date = ?",
+                        [BAD_DAY]).fetchone()[0]
+    con.execute("DELETE FROM raw.lab_results WHERE _delivery_date = ? AND _source_line > ?",
+                [BAD_DAY, round(total * (1 - quiet_share))])
+
+
+def test_a_drop_on_a_day_every_system_was_quiet_is_a_holiday_not_a_block(warehouse,
+                                                                          gx_context):
+    """Spring Festival: the labs are down 40 % too, so the settlements' drop is the district's
+    calendar (recorded as a WARN), not a partial delivery."""
+    _lab_feed_like_settlements(warehouse, quiet_share=0.4)
+    scratch.delete_day_share(warehouse, BAD_DAY, 0.4)
+    outcome = validate(warehouse, gx_context)
+    assert failures(outcome) == set()
+    assert failures(outcome, "WARN") == {
+        ("raw.settlements.daily", "expect_column_values_to_be_between",
+         "volume_ratio_district_quiet")}
+    assert failure(outcome, "raw.settlements.daily",
+                   "volume_ratio_district_quiet").sample_values == [pytest.approx(35 / 60.5)]
+    assert to_check_result(outcome).severity.value == "WARN"  # recorded, not blocking
+
+
+def test_a_drop_while_the_other_systems_delivered_as_usual_still_blocks(warehouse, gx_context):
+    _lab_feed_like_settlements(warehouse)
+    scratch.delete_day_share(warehouse, BAD_DAY, 0.4)
+    outcome = validate(warehouse, gx_context)
+    assert failures(outcome) == {
+        ("raw.settlements.daily", "expect_column_values_to_be_between",
+         "volume_ratio_significant")}
+
+
 def test_day_with_10_percent_missing_is_within_noise_or_passes(warehouse, gx_context):
     scratch.delete_day_share(warehouse, BAD_DAY, 0.1)
     assert validate(warehouse, gx_context).errors == []

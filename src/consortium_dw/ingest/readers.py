@@ -31,8 +31,13 @@ _MONEY_BOUND = 1e14
 _EXTRA_ZEROS = r"^(-?\d+\.\d\d)0+$"
 
 # "utf-8" files may carry a BOM (EXTRACTS.md: with or without); utf-8-sig decodes both.
+# "gbk" is read as GB18030, its superset: what Windows and Java export as GBK (code page 936)
+# has characters Python's strict gbk codec refuses (0x80 €, the user-defined ranges some
+# exports put rare name characters in), and one such name would refuse the whole file.
 _DECODERS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
-             "gb18030": "gb18030", "gbk": "gbk"}
+             "gb18030": "gb18030", "gbk": "gb18030"}
+# Columns pandas adds for a non-default index (`DataFrame.to_parquet`): not data.
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
 class FileRefused(Exception):
@@ -63,6 +68,22 @@ def _parse_error_detail(error: Exception) -> str:
         else "malformed CSV structure"
 
 
+def csv_header(text: str) -> list[str]:
+    """The first record of `text`, whatever its line ends (LF, CRLF or a lone CR)."""
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as error:
+        raise FileRefused(Reason.UNDECODABLE, f"not parseable as CSV: {error}") from None
+
+
+def csv_bytes_for_arrow(text: str) -> bytes:
+    """UTF-8 bytes Arrow's CSV reader takes: a header-only file without its final newline is
+    an empty table, not an error."""
+    if text and not text.endswith(("\n", "\r")):
+        text += "\n"
+    return text.encode("utf-8")
+
+
 def decode_strict(data: bytes, encodings: tuple[str, ...]) -> str:
     """The text of `data` in the first of `encodings` it is valid in (a BOM dropped), or a
     refusal naming where each failed."""
@@ -81,9 +102,8 @@ def _read_csv(data: bytes, encoding: str | None, columns: list[str]) -> pa.Table
             {e.replace("-sig", "") for e in CSV_ENCODINGS} | {"utf8"}:
         raise FileRefused(Reason.UNDECODABLE, f"unsupported encoding {encoding!r}")
     text = decode_strict(data, (declared,))
-    utf8 = text.encode("utf-8")
-    found = next(csv.reader(io.StringIO(text)), [])
-    _check_header(found, columns)
+    utf8 = csv_bytes_for_arrow(text)
+    _check_header(csv_header(text), columns)
     try:
         table = pacsv.read_csv(
             io.BytesIO(utf8),
@@ -151,6 +171,8 @@ def _read_parquet(data: bytes, columns: list[Column]) -> pa.Table:
     except (pa.ArrowInvalid, OSError) as error:
         raise FileRefused(Reason.UNDECODABLE,
                           f"not a readable Parquet file ({type(error).__name__})") from None
+    table = table.select([name for name in table.column_names
+                          if not _PANDAS_INDEX.fullmatch(name)])
     _check_header(table.column_names, [c.name for c in columns])
     text = {}
     for column in columns:
@@ -184,4 +206,16 @@ def read_delivered_file(path: Path, entry: ManifestEntry | None,
     if entry.rows is None or table.num_rows != entry.rows:
         raise FileRefused(Reason.MANIFEST_MISMATCH,
                           f"{table.num_rows} data rows, manifest says {entry.rows}")
-    return table, digest
+    return _empty_values_filled(table, columns), digest
+
+
+def _empty_values_filled(table: pa.Table, columns: list[Column]) -> pa.Table:
+    """Empty values of the columns whose emptiness has a meaning (`Column.empty_means`)."""
+    for column in columns:
+        if column.empty_means is None:
+            continue
+        values = table.column(column.name)
+        blank = pc.fill_null(pc.equal(values, ""), True)
+        table = table.set_column(table.schema.get_field_index(column.name), column.name,
+                                 pc.if_else(blank, column.empty_means, values))
+    return table

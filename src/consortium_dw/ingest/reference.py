@@ -8,7 +8,6 @@ one mistyped group does not hold back every group's budget: its failing rows go 
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from dataclasses import dataclass
@@ -28,7 +27,12 @@ from consortium_dw.contract import (
 )
 from consortium_dw.ingest.clock import LoadClock
 from consortium_dw.ingest.landing import REF_FOLDER
-from consortium_dw.ingest.readers import FileRefused, decode_strict
+from consortium_dw.ingest.readers import (
+    FileRefused,
+    csv_bytes_for_arrow,
+    csv_header,
+    decode_strict,
+)
 from consortium_dw.ingest.rules import literal, quote
 from consortium_dw.ingest.warehouse import ensure_schema
 
@@ -76,16 +80,21 @@ def _read_reference(path: Path, name: str) -> pa.Table:
     if not path.is_file():
         raise FileRefused(Reason.MANIFEST_MISMATCH, f"{REF_FOLDER}/{path.name} missing")
     text = decode_strict(path.read_bytes(), REF_ENCODINGS_ACCEPTED)
-    header = next(csv.reader(io.StringIO(text)), [])
+    header = csv_header(text)
     if sorted(header) != sorted(columns):
         raise FileRefused(Reason.WRONG_HEADER,
                           f"expected columns {columns}, missing "
                           f"{[c for c in columns if c not in header]}")
-    table = pacsv.read_csv(io.BytesIO(text.encode("utf-8")),
-                           parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                           convert_options=pacsv.ConvertOptions(
-                               column_types={c: pa.string() for c in columns},
-                               strings_can_be_null=False))
+    try:
+        table = pacsv.read_csv(io.BytesIO(csv_bytes_for_arrow(text)),
+                               parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                               convert_options=pacsv.ConvertOptions(
+                                   column_types={c: pa.string() for c in columns},
+                                   strings_can_be_null=False))
+    except pa.ArrowInvalid as error:
+        raise FileRefused(Reason.UNDECODABLE,
+                          f"{REF_FOLDER}/{path.name} is not parseable as CSV "
+                          f"({str(error).splitlines()[0][:120]})") from None
     return table.select(columns)
 
 
