@@ -242,8 +242,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("his", "referrals", (
         _c("referral_id", "text"),
         _c("from_inst_code", "text", institution=True),
-        # May name an institution outside the reference list (then to_inst_name is filled).
-        _c("to_inst_code", "text"),
+        # May name an institution outside the reference list, or be empty for one (then
+        # to_inst_name is filled): either way the referral is 外转.
+        _c("to_inst_code", "text", required=False),
         _c("to_inst_name", "text", required=False),
         _c("id_card_no", "text", pii=Pii.ID_CARD),
         _c("patient_name", "text", pii=Pii.NAME),
@@ -286,7 +287,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("report_inst_code", "text", institution=True),
         _c("id_card_no", "text", pii=Pii.ID_CARD),
         _c("modality", "code", codes=("DR", "CT", "MR", "US", "MG", "ECG")),
-        _c("body_part", "text"),
+        _c("body_part", "text", required=False),  # an ECG has none
         _c("exam_time", "timestamp"),
         _c("report_time", "timestamp", required=False),
         _c("remote_read", "flag", empty_means="0"),

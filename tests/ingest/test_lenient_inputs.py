@@ -15,6 +15,7 @@ from tests.ingest.handmade import (
     full_delivery,
     read_manifest,
     rewrite_file,
+    valid_row,
     valid_rows,
     write_delivery,
     write_manifest,
@@ -92,3 +93,28 @@ def test_empty_flags_defined_by_their_one_and_empty_fund_parts_mean_zero(landing
     assert warehouse.execute("SELECT CAST(hifob_pay AS VARCHAR) FROM raw.settlements"
                              ).fetchall() == [("0.00",)]
     assert quarantined(warehouse, "settlements") == {2: "missing_required"}
+
+
+def test_whole_numbers_written_as_floats_read_as_integers(landing, warehouse):
+    """pandas writes an integer column with gaps as floats: "3.0" is operation level 3."""
+    abstracts = valid_rows("discharge_abstracts", 3, DAY)
+    abstracts[0].update(op_level="3.0", los_days="7.0")
+    abstracts[1].update(op_level="")
+    abstracts[2].update(op_level="3.5")  # not a whole number: still quarantined
+    write_delivery(landing, "emr", DAY, {"discharge_abstracts": abstracts})
+    load_table(warehouse, landing, TABLES["discharge_abstracts"])
+    assert warehouse.execute("SELECT op_level, los_days FROM raw.discharge_abstracts "
+                             "ORDER BY _source_line").fetchall() == [("3", 7), (None, 2)]
+    assert quarantined(warehouse, "discharge_abstracts") == {3: "invalid_code"}
+
+
+def test_an_ecg_without_body_part_and_a_referral_named_only_by_its_target_load(
+        landing, warehouse):
+    study = valid_row("imaging_studies", 1, DAY)
+    study.update(modality="ECG", body_part="")
+    referral = valid_row("referrals", 1, DAY)
+    referral.update(to_inst_code="", to_inst_name="省人民医院")  # outside the reference list
+    write_delivery(landing, "pacs", DAY, {"imaging_studies": [study]})
+    write_delivery(landing, "his", DAY, {"referrals": [referral]})
+    assert load_table(warehouse, landing, TABLES["imaging_studies"]).rows_loaded == 1
+    assert load_table(warehouse, landing, TABLES["referrals"]).rows_loaded == 1

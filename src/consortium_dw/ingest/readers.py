@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from consortium_dw.contract import CSV_ENCODINGS, Column, ColumnType, Reason
+from consortium_dw.contract import CSV_ENCODINGS, MED_TYPE_PATTERN, Column, ColumnType, Reason
 from consortium_dw.ingest.clock import LOCAL_TIME
 from consortium_dw.ingest.landing import ManifestEntry
 
@@ -36,6 +36,8 @@ _EXTRA_ZEROS = r"^(-?\d+\.\d\d)0+$"
 # exports put rare name characters in), and one such name would refuse the whole file.
 _DECODERS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
              "gb18030": "gb18030", "gbk": "gb18030"}
+# A whole number spelled as pandas writes an integer column that has gaps ("3.0"): the number.
+_WHOLE_FLOAT = r"^(-?\d+)\.0+$"
 # Columns pandas adds for a non-default index (`DataFrame.to_parquet`): not data.
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
@@ -200,13 +202,35 @@ def read_delivered_file(path: Path, entry: ManifestEntry | None,
     if path.suffix.lower() == ".parquet":
         table = _read_parquet(data, columns)
     elif path.suffix.lower() == ".csv":
-        table = _read_csv(data, entry.encoding, [c.name for c in columns])
+        table = _whole_floats_as_integers(
+            _read_csv(data, entry.encoding, [c.name for c in columns]), columns)
     else:
         raise FileRefused(Reason.UNDECODABLE, f"unknown file format {path.suffix!r}")
     if entry.rows is None or table.num_rows != entry.rows:
         raise FileRefused(Reason.MANIFEST_MISMATCH,
                           f"{table.num_rows} data rows, manifest says {entry.rows}")
     return _empty_values_filled(table, columns), digest
+
+
+def _is_integral(column: Column) -> bool:
+    """Integers, flags and codes made of digits (op_level, discharge_mode, med_type)."""
+    if column.type in (ColumnType.INT, ColumnType.FLAG):
+        return True
+    return column.type is ColumnType.CODE and (
+        (column.codes is not None and all(code.isdigit() for code in column.codes))
+        or column.code_pattern == MED_TYPE_PATTERN)
+
+
+def _whole_floats_as_integers(table: pa.Table, columns: list[Column]) -> pa.Table:
+    """A CSV integer written as pandas writes one with gaps ("3.0") reads as the integer, as
+    the same value in a Parquet float column does (`_floats_as_text`); "3.5" stays and fails
+    the row rules."""
+    for column in columns:
+        if _is_integral(column):
+            index = table.schema.get_field_index(column.name)
+            table = table.set_column(index, column.name, pc.replace_substring_regex(
+                table.column(column.name), _WHOLE_FLOAT, r"\1"))
+    return table
 
 
 def _empty_values_filled(table: pa.Table, columns: list[Column]) -> pa.Table:
