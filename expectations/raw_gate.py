@@ -30,6 +30,9 @@ VOLUME_MIN_BASELINE = 10
 # Quarantine shares are judged on days with at least this many quarantined rows (one bad row
 # out of three on a quiet day is not a bad batch).
 MIN_FLAGGED_ROWS = 5
+# A day's reversal share is judged on days with at least this many settlements: on a quiet day
+# of a small district, two reversals of last week's stays among three rows are ordinary.
+MIN_JUDGED_SETTLEMENTS = 20
 # The other systems' steady feeds delivering under this share of their usual volume (their
 # median) make the day a district-wide quiet day (a holiday), where a drop does not block.
 DISTRICT_QUIET_RATIO = 0.75
@@ -146,12 +149,13 @@ def daily_profile_sql(table: Table, has_quarantine: bool,
     settlement_columns = ""
     settlement_join = ""
     if table.name == "settlements":
-        settlement_columns = ", s.net_medfee_sumamt, s.reversal_share"
+        settlement_columns = ", s.net_medfee_sumamt, s.reversal_share_significant"
         settlement_join = (
             "left join (select cast(_delivery_date as date) as d, "
             "sum(medfee_sumamt)::double as net_medfee_sumamt, "
-            "avg(refd_setl_flag)::double as reversal_share from raw.settlements group by 1) s "
-            "using (d)")
+            f"case when count(*) >= {MIN_JUDGED_SETTLEMENTS} "
+            "then avg(refd_setl_flag)::double end as reversal_share_significant "
+            "from raw.settlements group by 1) s using (d)")
     return f"""
 with loaded as (
     select cast(_delivery_date as date) as d, count(*) as n from raw.{table.name} group by 1

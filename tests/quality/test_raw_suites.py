@@ -2,7 +2,7 @@
 about 60 rows, each day with one legitimate reversal."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pytest
@@ -141,7 +141,9 @@ def test_flipped_sign_day_that_slipped_through_as_reversals(warehouse, gx_contex
                       "WHERE _delivery_date = ?", [BAD_DAY])
     outcome = validate(warehouse, gx_context)
     daily = {f[2] for f in failures(outcome) if f[0] == "raw.settlements.daily"}
-    assert daily == {"net_medfee_sumamt", "reversal_share"}
+    assert daily == {"reversal_share_significant"}
+    assert ("raw.settlements.daily", "expect_column_values_to_be_between",
+            "net_medfee_sumamt") in failures(outcome, "WARN")
     # Row by row each looks plausible: a negative "reversal" or a positive settlement. Only the
     # reversals' missing origin is recorded (WARN: orphan reversals exist in real feeds).
     assert {f for f in failures(outcome) if f[0] == "raw.settlements"} == set()
@@ -150,6 +152,30 @@ def test_flipped_sign_day_that_slipped_through_as_reversals(warehouse, gx_contex
     net = failure(outcome, "raw.settlements.daily", "net_medfee_sumamt")
     expected_rows = scratch.DAILY_ROWS[(BAD_DAY - scratch.FIRST_DAY).days % len(scratch.DAILY_ROWS)]
     assert net.sample_values == [-100.0 * (expected_rows - 2)]
+
+
+def test_a_quiet_day_of_reversals_in_a_small_district_does_not_block(gx_context, tmp_path):
+    """Five settlements a day (too few to judge the volume); on BAD_DAY three of them reverse
+    earlier days' settlements: a reversal share of 0.6 and a net of −100 yuan, ordinary at this
+    size, so recorded (net, WARN) but not blocking (the share is judged from 20 rows on)."""
+    con = duckdb.connect(str(tmp_path / "small.duckdb"))
+    scratch.create_raw_settlements(con, days=0)
+    earlier = []
+    for offset in range(scratch.DAYS):
+        day = scratch.FIRST_DAY + timedelta(days=offset)
+        if day == BAD_DAY:
+            rows = scratch.settlement_rows(day, 3)[:2]  # two new settlements
+            rows += [scratch._reversal_of(original, 3 + i) for i, original in
+                     enumerate(earlier[-3:])]
+        else:
+            rows = scratch.settlement_rows(day, 5)
+            earlier.append(rows[1])
+        scratch.insert_day(con, day, rows)
+    outcome = validate(con, gx_context)
+    con.close()
+    assert failures(outcome) == set()
+    assert failures(outcome, "WARN") >= {
+        ("raw.settlements.daily", "expect_column_values_to_be_between", "net_medfee_sumamt")}
 
 
 def test_unhashed_pii_fails_and_never_reaches_the_metadata(warehouse, gx_context):
