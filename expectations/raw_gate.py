@@ -128,8 +128,7 @@ group by d
 """
 
 
-def daily_profile_sql(table: Table, has_quarantine: bool,
-                      other_feeds: list[str] | None = None) -> str:
+def daily_profile_sql(table: Table, has_quarantine: bool) -> str:
     """One row per delivery day: rows loaded and quarantined, and the day's volume against the
     usual one. Usual = median of the same weekday over the previous four weeks with a delivery
     (at least three of them: feeds are weekly-seasonal). Noise = 1.4826 × the median absolute
@@ -137,10 +136,8 @@ def daily_profile_sql(table: Table, has_quarantine: bool,
     deviation, judged once at least 14 such days exist), so a bursty feed is judged by its own
     variability and a steady one (a daily snapshot) by its steadiness.
 
-    A drop on a day when the other systems' steady feeds were quiet too (their median below
-    DISTRICT_QUIET_RATIO of usual: Spring Festival, National Day) is the district's calendar,
-    not a partial delivery: it is reported in `volume_ratio_district_quiet` instead of
-    `volume_ratio_significant`."""
+    `daily_profile` then sets apart the drops of district-wide quiet days
+    (`_split_by_district_activity`)."""
     quarantine = (
         f"select cast(_delivery_date as date) as d, count(*) as n, "
         f"count(*) filter (where _reason = 'negative_amount') as neg "
@@ -208,6 +205,10 @@ order by d
 
 
 def _split_by_district_activity(profile_sql: str, other_feeds: list[str]) -> str:
+    """A drop on a day when the other systems' steady feeds were quiet too (their median below
+    DISTRICT_QUIET_RATIO of usual: Spring Festival, National Day) is the district's calendar,
+    not a partial delivery: it moves from `volume_ratio_significant` to
+    `volume_ratio_district_quiet`."""
     return f"""
 with profile as ({profile_sql}),
 district as ({district_activity_sql(other_feeds)})

@@ -32,8 +32,8 @@ _EXTRA_ZEROS = r"^(-?\d+\.\d\d)0+$"
 
 # "utf-8" files may carry a BOM (EXTRACTS.md: with or without); utf-8-sig decodes both.
 # "gbk" is read as GB18030, its superset: what Windows and Java export as GBK (code page 936)
-# has characters Python's strict gbk codec refuses (0x80 €, the user-defined ranges some
-# exports put rare name characters in), and one such name would refuse the whole file.
+# has characters Python's strict gbk codec refuses (the user-defined ranges some exports put
+# rare name characters in, e.g. FE9F 䶮), and one such name would refuse the whole file.
 _DECODERS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
              "gb18030": "gb18030", "gbk": "gb18030"}
 # A whole number spelled as pandas writes an integer column that has gaps ("3.0"): the number.
@@ -226,10 +226,12 @@ def _whole_floats_as_integers(table: pa.Table, columns: list[Column]) -> pa.Tabl
     the same value in a Parquet float column does (`_floats_as_text`); "3.5" stays and fails
     the row rules."""
     for column in columns:
-        if _is_integral(column):
-            index = table.schema.get_field_index(column.name)
-            table = table.set_column(index, column.name, pc.replace_substring_regex(
-                table.column(column.name), _WHOLE_FLOAT, r"\1"))
+        values = table.column(column.name)
+        # The regex only where a value has a point: a plain scan, cheap on a city day's file.
+        if not _is_integral(column) or not pc.any(pc.match_substring(values, ".")).as_py():
+            continue
+        table = table.set_column(table.schema.get_field_index(column.name), column.name,
+                                 pc.replace_substring_regex(values, _WHOLE_FLOAT, r"\1"))
     return table
 
 
@@ -240,6 +242,8 @@ def _empty_values_filled(table: pa.Table, columns: list[Column]) -> pa.Table:
             continue
         values = table.column(column.name)
         blank = pc.fill_null(pc.equal(values, ""), True)
+        if not pc.any(blank).as_py():
+            continue
         table = table.set_column(table.schema.get_field_index(column.name), column.name,
                                  pc.if_else(blank, column.empty_means, values))
     return table
