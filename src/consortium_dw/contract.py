@@ -156,7 +156,13 @@ def _c(name, type_, required=True, pii=None, codes=None, institution=False, desc
                   institution, description, code_pattern, empty_means)
 
 
-SEX = ("1", "2")
+# GB/T 2261.1, as HIS, the insurance platform (gend) and PHS store it: 1 男, 2 女, and also
+# 0 未知的性别 and 9 未说明的性别 (a newborn, an unidentified emergency patient). EXTRACTS.md
+# names 1 / 2 for population.csv only; a visit or a settlement coded 0 or 9 is still a visit or
+# a settlement, so it loads. No metric reads sex but the literacy weights, where a respondent
+# coded 0 or 9 sits in a cell no population row matches and weighs nothing (the unweighted
+# share counts them).
+SEX = ("1", "2", "0", "9")
 LEVELS = ("三级", "二级", "一级", "未定级")
 INST_TYPES = ("综合医院", "中医医院", "专科医院", "妇幼保健院", "社区卫生服务中心",
               "社区卫生服务站", "乡镇卫生院", "村卫生室", "门诊部/诊所", "专业公共卫生机构")

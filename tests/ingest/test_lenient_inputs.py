@@ -1,7 +1,7 @@
 """What EXTRACTS.md allows, loaded as meant rather than refused or quarantined: GBK as
 Windows exports it, a header-only file without its last newline, old-Mac line ends, a pandas
-index in Parquet, and the empty values whose meaning the contract gives (`1` if …; a fund
-that does not apply)."""
+index in Parquet, the empty values whose meaning the contract gives (`1` if …; a fund that
+does not apply), and the sex codes of the national standard the extracts follow."""
 
 import io
 
@@ -118,3 +118,17 @@ def test_an_ecg_without_body_part_and_a_referral_named_only_by_its_target_load(
     write_delivery(landing, "his", DAY, {"referrals": [referral]})
     assert load_table(warehouse, landing, TABLES["imaging_studies"]).rows_loaded == 1
     assert load_table(warehouse, landing, TABLES["referrals"]).rows_loaded == 1
+
+
+def test_sex_codes_unknown_and_unspecified_load_and_others_are_quarantined(landing, warehouse):
+    """GB/T 2261.1: 0 未知的性别 and 9 未说明的性别 are sexes a record may carry; a settlement
+    coded so is still a settlement. A code outside the standard is still refused."""
+    settlements = valid_rows("settlements", 4, DAY)
+    for row, gend in zip(settlements, ("0", "9", "男", "1"), strict=True):
+        row["gend"] = gend
+    write_delivery(landing, "insurance", DAY, {"settlements": settlements})
+    result = load_table(warehouse, landing, TABLES["settlements"])
+    assert (result.rows_read, result.rows_loaded) == (4, 3)
+    assert warehouse.execute("SELECT gend FROM raw.settlements ORDER BY _source_line"
+                             ).fetchall() == [("0",), ("9",), ("1",)]
+    assert quarantined(warehouse, "settlements") == {3: "invalid_code"}
