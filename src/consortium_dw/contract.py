@@ -230,7 +230,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("mdtrt_id", "text", required=False),
         _c("total_fee", "money"),
         _c("status", "code", codes=("正常", "退号")),
-    ), key=("visit_id",)),
+    ), key=("visit_id", "inst_code")),
     Table("his", "inpatient_admissions", (
         _c("admission_id", "text"),
         _c("inst_code", "text", institution=True),
@@ -244,7 +244,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("mdtrt_id", "text", required=False),
         _c("total_fee", "money"),
         _c("updated_at", "timestamp"),
-    ), key=("admission_id",), version_column="updated_at"),
+    ), key=("admission_id", "inst_code"), version_column="updated_at"),
     Table("his", "referrals", (
         _c("referral_id", "text"),
         _c("from_inst_code", "text", institution=True),
@@ -318,14 +318,14 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("drg_code", "text", required=False),
         _c("drg_weight", "decimal", required=False),
         _c("total_fee", "money"),
-    ), key=("abstract_id",)),
+    ), key=("abstract_id", "inst_code")),
     Table("emr", "outpatient_diagnoses", (
         _c("visit_id", "text"),
         _c("inst_code", "text", institution=True),
         _c("dx_seq", "int"),
         _c("icd10", "text"),
         _c("dx_name", "text"),
-    ), key=("visit_id", "dx_seq")),
+    ), key=("visit_id", "inst_code", "dx_seq")),
     Table("insurance", "settlements", (
         _c("setl_id", "text"),
         _c("mdtrt_id", "text"),

@@ -132,3 +132,17 @@ def test_sex_codes_unknown_and_unspecified_load_and_others_are_quarantined(landi
     assert warehouse.execute("SELECT gend FROM raw.settlements ORDER BY _source_line"
                              ).fetchall() == [("0",), ("9",), ("1",)]
     assert quarantined(warehouse, "settlements") == {3: "invalid_code"}
+
+
+def test_the_same_visit_id_at_two_institutions_is_two_visits(landing, warehouse):
+    """Each member runs its own HIS, so its ids are its own: V1 at two institutions on one day
+    is two visits, not a duplicate; the same V1 twice at one institution still is."""
+    visits = valid_rows("outpatient_visits", 3, DAY)
+    for row in visits:
+        row["visit_id"] = "V1"
+    visits[2]["inst_code"] = visits[0]["inst_code"]
+    assert visits[0]["inst_code"] != visits[1]["inst_code"]
+    write_delivery(landing, "his", DAY, {"outpatient_visits": visits})
+    result = load_table(warehouse, landing, TABLES["outpatient_visits"])
+    assert (result.rows_read, result.rows_loaded) == (3, 2)
+    assert quarantined(warehouse, "outpatient_visits") == {3: "duplicate_row"}

@@ -90,10 +90,12 @@ def test_a_resend_replaces_its_day_and_a_second_load_changes_nothing(tiny_copy):
     assert change["table"] == "outpatient_visits"
     load_all(con, landing)
     changed = change["changed"]
+    # resend_day names a row by its key's values joined with "|" (visit_id|inst_code).
+    key = "visit_id || '|' || inst_code"
     rows = con.execute(f"SELECT {changed['column']} FROM raw.outpatient_visits "
-                       "WHERE visit_id = ?", [changed["key"]]).fetchall()
+                       f"WHERE {key} = ?", [changed["key"]]).fetchall()
     assert rows == [(changed["new"],)]
-    assert not con.execute("SELECT 1 FROM raw.outpatient_visits WHERE visit_id = ?",
+    assert not con.execute(f"SELECT 1 FROM raw.outpatient_visits WHERE {key} = ?",
                            [change["dropped"]["key"]]).fetchall()
     day_rows = con.execute("SELECT count(*) FROM raw.outpatient_visits WHERE _delivery_date = "
                            "DATE '2025-02-03'").fetchall()[0][0]

@@ -46,15 +46,16 @@ ELDERLY_AGE = 65
 # METRICS.md health_literacy_level: age groups of a cell.
 LITERACY_AGE_GROUPS = [(15, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 69)]
 
-# The key and version column of each extract table (the brief's "versions rule").
+# The key and version column of each extract table (the brief's "versions rule"). HIS and EMR
+# ids are their institution's own: each member runs its own systems.
 TABLE_KEYS: dict[str, tuple[list[str], str | None]] = {
     "settlements": (["setl_id"], None),
-    "outpatient_visits": (["visit_id"], None),
-    "inpatient_admissions": (["admission_id"], "updated_at"),
+    "outpatient_visits": (["visit_id", "inst_code"], None),
+    "inpatient_admissions": (["admission_id", "inst_code"], "updated_at"),
     "referrals": (["referral_id"], "updated_at"),
     "lab_results": (["report_id", "item_seq"], None),
     "imaging_studies": (["accession_no"], None),
-    "discharge_abstracts": (["abstract_id"], None),
+    "discharge_abstracts": (["abstract_id", "inst_code"], None),
     "fd_contracts": (["contract_id"], "updated_at"),
     "fd_services": (["service_id"], None),
     "chronic_followups": (["followup_id"], None),

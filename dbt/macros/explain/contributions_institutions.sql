@@ -8,8 +8,8 @@
 {#- (name, system, table, key columns, version column, fact, its date, the key as the fact's
     columns under the raw names) -#}
 {%- set lineage_sources = [
-    ('visits', 'his', 'outpatient_visits', ['visit_id'], none,
-        'fct_outpatient_visits', 'visit_date', 'visit_id'),
+    ('visits', 'his', 'outpatient_visits', ['visit_id', 'inst_code'], none,
+        'fct_outpatient_visits', 'visit_date', 'visit_id, inst_code'),
     ('allocations', 'his', 'resource_allocations', ['date', 'inst_code', 'dept_code'], none,
         'fct_resource_allocations', 'allocation_date',
         'allocation_date as date, inst_code, dept_code'),
@@ -17,8 +17,8 @@
         'fct_imaging_studies', 'exam_date', 'accession_no'),
     ('lab_items', 'lis', 'lab_results', ['report_id', 'item_seq'], none,
         'fct_lab_results', 'reported_date', 'report_id, item_seq'),
-    ('discharges', 'emr', 'discharge_abstracts', ['abstract_id'], none,
-        'fct_discharges', 'discharge_date', 'abstract_id'),
+    ('discharges', 'emr', 'discharge_abstracts', ['abstract_id', 'inst_code'], none,
+        'fct_discharges', 'discharge_date', 'abstract_id, inst_code'),
     ('referrals', 'his', 'referrals', ['referral_id'], 'updated_at',
         'fct_referrals', 'referral_date', 'referral_id'),
 ] %}
@@ -49,7 +49,8 @@ visits as (
         visits.inst_code,
         institutions.group_code,
         district.district_code,
-        'visit_id:' || visits.visit_id as row_key,
+        -- An id is its institution's own (each member runs its own HIS and EMR).
+        'visit_id:' || visits.visit_id || '@' || visits.inst_code as row_key,
         visits.person_key,
         'his' as source_system,
         'outpatient_visits' as source_table,
@@ -64,6 +65,7 @@ visits as (
     cross join district
     left join lineage_visits as lineage
         on visits.visit_id = lineage.visit_id
+        and visits.inst_code = lineage.inst_code
     where institutions.is_in_district
 ),
 
@@ -179,7 +181,7 @@ discharges as (
         institutions.group_code,
         coalesce(institutions.is_lead, false) as is_lead,
         district.district_code,
-        'abstract_id:' || discharges.abstract_id as row_key,
+        'abstract_id:' || discharges.abstract_id || '@' || discharges.inst_code as row_key,
         discharges.person_key,
         'emr' as source_system,
         'discharge_abstracts' as source_table,
@@ -198,6 +200,7 @@ discharges as (
     cross join thresholds
     left join lineage_discharges as lineage
         on discharges.abstract_id = lineage.abstract_id
+        and discharges.inst_code = lineage.inst_code
 ),
 
 visits_dated as ({{ explain_dated_in_periods('visits', 'visit_date', window_start) }}),

@@ -1,5 +1,5 @@
 with latest as (
-    {{ latest_versions(source('emr', 'discharge_abstracts'), ['abstract_id']) }}
+    {{ latest_versions(source('emr', 'discharge_abstracts'), ['abstract_id', 'inst_code']) }}
 )
 
 select

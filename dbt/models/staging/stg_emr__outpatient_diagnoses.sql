@@ -1,5 +1,5 @@
 with latest as (
-    {{ latest_versions(source('emr', 'outpatient_diagnoses'), ['visit_id', 'dx_seq']) }}
+    {{ latest_versions(source('emr', 'outpatient_diagnoses'), ['visit_id', 'inst_code', 'dx_seq']) }}
 )
 
 select

@@ -1,5 +1,5 @@
 with latest as (
-    {{ latest_versions(source('his', 'inpatient_admissions'), ['admission_id'], 'updated_at') }}
+    {{ latest_versions(source('his', 'inpatient_admissions'), ['admission_id', 'inst_code'], 'updated_at') }}
 )
 
 select

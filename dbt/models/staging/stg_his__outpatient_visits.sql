@@ -1,5 +1,5 @@
 with latest as (
-    {{ latest_versions(source('his', 'outpatient_visits'), ['visit_id']) }}
+    {{ latest_versions(source('his', 'outpatient_visits'), ['visit_id', 'inst_code']) }}
 )
 
 select
