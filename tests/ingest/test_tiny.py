@@ -90,8 +90,8 @@ def test_a_resend_replaces_its_day_and_a_second_load_changes_nothing(tiny_copy):
     assert change["table"] == "outpatient_visits"
     load_all(con, landing)
     changed = change["changed"]
-    # resend_day names a row by its key's values joined with "|" (visit_id|inst_code).
-    key = "visit_id || '|' || inst_code"
+    # resend_day names a row by its key's values joined with "|".
+    key = " || '|' || ".join(TABLES["outpatient_visits"].key)
     rows = con.execute(f"SELECT {changed['column']} FROM raw.outpatient_visits "
                        f"WHERE {key} = ?", [changed["key"]]).fetchall()
     assert rows == [(changed["new"],)]
