@@ -58,3 +58,42 @@ def test_zero_months_serves_no_rows(drillthrough_dbt):
     drillthrough_dbt("run", "--select", "fct_metric_drillthrough",
                      "--vars", "{drillthrough_months: 0}")
     assert drillthrough_dbt.sql("select count(*) from marts.fct_metric_drillthrough") == [(0,)]
+
+
+def test_a_visit_id_two_institutions_issued_keeps_each_its_own_line(drillthrough_dbt):
+    # Two members' HIS number visits independently: give the second visit of the served month
+    # the first one's id (at another institution). Each must still be one drill-through row
+    # per metric × scope × role, carrying its own file and line, not both institutions' lines.
+    dbt = drillthrough_dbt
+    [(first_id, first_inst, other_id, other_inst)] = dbt.sql("""
+        with served as (
+            select visit_id, inst_code from marts.fct_outpatient_visits
+            join marts.dim_institution using (inst_code)
+            where is_in_district and status = '正常' and visit_date >= (
+                select max(period_start) from marts.metric_values where period_type = 'month')
+        )
+        select a.visit_id, a.inst_code, b.visit_id, b.inst_code
+        from served as a join served as b on a.inst_code < b.inst_code
+        order by a.visit_id, b.visit_id limit 1""")
+    for table in ("raw.outpatient_visits", "raw.outpatient_diagnoses"):
+        dbt.sql(f"update {table} set visit_id = '{first_id}' "
+                f"where visit_id = '{other_id}' and inst_code = '{other_inst}'")
+    dbt("run", "--select", "fct_outpatient_visits", "fct_metric_drillthrough")
+
+    rows = dbt.sql(f"""
+        select row_key, count(*) as copies, min(source_file || ':' || source_line),
+               max(source_file || ':' || source_line)
+        from marts.fct_metric_drillthrough
+        where source_table = 'outpatient_visits' and row_key in (
+            'visit_id:{first_id}@{first_inst}', 'visit_id:{first_id}@{other_inst}')
+        group by metric_code, period_type, scope_type, scope_code, role, row_key""")
+    lines = {inst: dbt.sql(f"""
+        select _source_file || ':' || _source_line from raw.outpatient_visits
+        where visit_id = '{first_id}' and inst_code = '{inst}'
+        order by _delivery_date desc, _loaded_at desc, _source_line desc limit 1""")[0][0]
+        for inst in (first_inst, other_inst)}
+    assert {row_key for row_key, *_ in rows} == {
+        f"visit_id:{first_id}@{first_inst}", f"visit_id:{first_id}@{other_inst}"}
+    for row_key, copies, first_line, last_line in rows:
+        inst = row_key.rsplit("@", 1)[1]
+        assert (copies, first_line, last_line) == (1, lines[inst], lines[inst]), row_key
