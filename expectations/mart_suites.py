@@ -67,6 +67,8 @@ def _in(codes) -> str:
 # What a row's target is compared with, at the 12 decimals metric_values.sql judges it at.
 _TARGETED = (f"round(case when metric_code in {_in(YOY_TARGET_METRICS)} then yoy_change "
              "else value end, 12)")
+# ... and the target, rounded alike (30 / 90 meets "≥ 1/3").
+_TARGET = "round(target, 12)"
 
 # `_chk_*` columns derived in SQL over marts.metric_values (mart_gate.py).
 DERIVED = {
@@ -89,9 +91,9 @@ DERIVED = {
     "_chk_meets_target_consistent": (
         f"case when target is null or {_TARGETED} is null or target_op is null "
         "then (meets_target is null)::int "
-        f"else (meets_target = case target_op when '>=' then {_TARGETED} >= target "
-        f"when '<=' then {_TARGETED} <= target when '>' then {_TARGETED} > target "
-        f"when '<' then {_TARGETED} < target end)::int end"),
+        f"else (meets_target = case target_op when '>=' then {_TARGETED} >= {_TARGET} "
+        f"when '<=' then {_TARGETED} <= {_TARGET} when '>' then {_TARGETED} > {_TARGET} "
+        f"when '<' then {_TARGETED} < {_TARGET} end)::int end"),
 }
 
 

@@ -111,7 +111,8 @@ CONTRACT: dict[str, tuple[str, str, tuple[str, float, str] | None]] = {
     "dm_control_rate": ("血糖控制率", "rate", None),
 }
 # A difference of doubles misses an exact boundary by ~1e-17 (0.35 - 0.34 < 0.01): targets are
-# judged on the value rounded to 12 decimals (docs/metrics.md "Targets").
+# judged on the value and the target rounded to 12 decimals (docs/metrics.md "Targets"), so
+# 30 / 90 meets "≥ 1/3".
 JUDGED_DECIMALS = 12
 
 
@@ -974,6 +975,7 @@ def with_table_columns(out: pd.DataFrame) -> pd.DataFrame:
         if pd.isna(value):
             return None
         value = round(float(value), JUDGED_DECIMALS)
+        number = round(number, JUDGED_DECIMALS)
         return {">=": value >= number, "<=": value <= number, ">": value > number,
                 "<": value < number}[op]
 

@@ -43,15 +43,17 @@ with_yoy as (
         and earlier.period_start = cast({{ dbt.dateadd('year', -1, 'computed.period_start') }} as date)
 ),
 
--- Judged at 12 decimals: a difference or a growth (n ÷ d − 1) of doubles misses an exact
--- boundary by ~1e-17 (0.35 − 0.34 = 0.00999…95), and "+0.01 or more" or "≤ 0.10" is met
--- there. A ratio n ÷ d is already the double nearest its fraction, so rounding changes nothing
--- else at this scale.
+-- Judged at 12 decimals, the target too: a difference or a growth (n ÷ d − 1) of doubles
+-- misses an exact boundary by ~1e-17 (0.35 − 0.34 = 0.00999…95), and "+0.01 or more" or
+-- "≤ 0.10" is met there; and a target that is not a short decimal (≥ 1/3) is met by the ratio
+-- equal to it (30 ÷ 90) only if both sides are rounded alike. A ratio of counts within 5e-13 of
+-- a target without being equal to it would need a denominator above 10^11.
 judged as (
     select
         with_yoy.*,
         round(case when target_basis = 'yoy_change' then yoy_change else value end, 12)
-            as judged_value
+            as judged_value,
+        round(target, 12) as judged_target
     from with_yoy
 )
 
@@ -69,10 +71,10 @@ select
     cast(target_op as {{ dbt.type_string() }}) as target_op,
     case
         when target is null or target_op is null or judged_value is null then cast(null as boolean)
-        when target_op = '>=' then judged_value >= target
-        when target_op = '<=' then judged_value <= target
-        when target_op = '>' then judged_value > target
-        when target_op = '<' then judged_value < target
+        when target_op = '>=' then judged_value >= judged_target
+        when target_op = '<=' then judged_value <= judged_target
+        when target_op = '>' then judged_value > judged_target
+        when target_op = '<' then judged_value < judged_target
     end as meets_target,
     cast(yoy_change as double) as yoy_change
 from judged
