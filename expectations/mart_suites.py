@@ -44,16 +44,18 @@ METRIC_DEFINITIONS = (Path(__file__).resolve().parents[1] / "dbt" / "seeds"
                       / "metric_definitions.csv")
 
 
-def _yoy_target_metrics() -> tuple[str, ...]:
-    """Metrics whose target is on the year-over-year change (fd_signing_rate's "+0.01 a year
-    or more", docs/metrics.md "Targets"): meets_target compares yoy_change for them. The seed
-    that dbt uses says which."""
+def _metrics_judged_on(basis: str) -> tuple[str, ...]:
+    """The metrics of the seed dbt uses whose target_basis is `basis` (docs/metrics.md
+    "Targets"): `yoy_change` compares the year-over-year change (fd_signing_rate's "+0.01 a
+    year or more"); `value_and_rise` the value, and requires a rise on the year before
+    (health_literacy_level's "≥ 0.25 and rises")."""
     with open(METRIC_DEFINITIONS, encoding="utf-8", newline="") as seed:
         return tuple(row["metric_code"] for row in csv.DictReader(seed)
-                     if row["target_basis"] == "yoy_change")
+                     if row["target_basis"] == basis)
 
 
-YOY_TARGET_METRICS = _yoy_target_metrics()
+YOY_TARGET_METRICS = _metrics_judged_on("yoy_change")
+RISE_TARGET_METRICS = _metrics_judged_on("value_and_rise")
 
 # Published only where their source has rows in the month (a yearly survey), so a missing
 # month is not a gap.
@@ -61,7 +63,8 @@ SPARSE_MONTHLY_METRICS = ("health_literacy_level", "health_literacy_level_unweig
 
 
 def _in(codes) -> str:
-    return "(" + ", ".join(f"'{c}'" for c in codes) + ")"
+    """A SQL list of `codes`; no code is '' (an empty list is not valid SQL)."""
+    return "(" + (", ".join(f"'{c}'" for c in codes) or "''") + ")"
 
 
 # What a row's target is compared with, at the 12 decimals metric_values.sql judges it at.
@@ -91,9 +94,11 @@ DERIVED = {
     "_chk_meets_target_consistent": (
         f"case when target is null or {_TARGETED} is null or target_op is null "
         "then (meets_target is null)::int "
-        f"else (meets_target = case target_op when '>=' then {_TARGETED} >= {_TARGET} "
-        f"when '<=' then {_TARGETED} <= {_TARGET} when '>' then {_TARGETED} > {_TARGET} "
-        f"when '<' then {_TARGETED} < {_TARGET} end)::int end"),
+        f"else (meets_target is not distinct from (case target_op "
+        f"when '>=' then {_TARGETED} >= {_TARGET} when '<=' then {_TARGETED} <= {_TARGET} "
+        f"when '>' then {_TARGETED} > {_TARGET} when '<' then {_TARGETED} < {_TARGET} end "
+        f"and (metric_code not in {_in(RISE_TARGET_METRICS)} "
+        "or round(yoy_change, 12) > 0)))::int end"),
 }
 
 

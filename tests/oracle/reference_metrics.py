@@ -67,12 +67,12 @@ TABLE_KEYS: dict[str, tuple[list[str], str | None]] = {
 # METRICS.md's tables: code -> (名称, unit, target). unit "rate" (growth rates included) takes
 # yoy_change as a difference, every other unit as a relative change. A target is (operator,
 # number, what it judges); "rises"/"falls" are no target (docs/metrics.md "Targets").
-ON_VALUE, ON_YOY = "value", "yoy_change"
+ON_VALUE, ON_YOY, ON_VALUE_AND_RISE = "value", "yoy_change", "value_and_rise"
 CONTRACT: dict[str, tuple[str, str, tuple[str, float, str] | None]] = {
     "in_district_rate_inpatient": ("区内住院就诊率", "rate", (">=", 0.90, ON_VALUE)),
     "in_district_rate_outpatient": ("区内门急诊就诊率", "rate", None),
     "in_district_rate": ("区内就诊率", "rate", None),
-    "health_literacy_level": ("居民健康素养水平", "rate", (">=", 0.25, ON_VALUE)),
+    "health_literacy_level": ("居民健康素养水平", "rate", (">=", 0.25, ON_VALUE_AND_RISE)),
     "health_literacy_level_unweighted": ("健康素养水平(未加权)", "rate", None),
     "fd_signing_rate": ("家庭医生签约率", "rate", (">=", 0.01, ON_YOY)),
     "fd_elderly_signing_rate": ("65岁以上老年人签约率", "rate", (">=", 0.75, ON_VALUE)),
@@ -971,13 +971,19 @@ def with_table_columns(out: pd.DataFrame) -> pd.DataFrame:
         if rule is None:
             return None
         op, number, basis = rule
-        value = row["value"] if basis == ON_VALUE else row["yoy_change"]
+        value = row["yoy_change"] if basis == ON_YOY else row["value"]
         if pd.isna(value):
             return None
         value = round(float(value), JUDGED_DECIMALS)
         number = round(number, JUDGED_DECIMALS)
-        return {">=": value >= number, "<=": value <= number, ">": value > number,
-                "<": value < number}[op]
+        level = {">=": value >= number, "<=": value <= number, ">": value > number,
+                 "<": value < number}[op]
+        if basis != ON_VALUE_AND_RISE or not level:
+            return level
+        # "≥ 0.25 and rises": unknown (None) without a year before to rise from.
+        if pd.isna(row["yoy_change"]):
+            return None
+        return round(float(row["yoy_change"]), JUDGED_DECIMALS) > 0
 
     out["meets_target"] = out.apply(judged, axis=1).astype(object)
     return out.drop(columns="_earlier")

@@ -217,6 +217,7 @@ select
                 when judged.metric_unit = 'count' then {{ format_thousands('judged.target', 0) }}
                 else printf('%.1f', judged.target)
             end
+            || case when judged.metric_target_basis = 'value_and_rise' then ' 且逐年上升' else '' end
     end as target_display,
     case
         when judged.yoy_change is null then '—'

@@ -69,12 +69,18 @@ select
     cast(value as double) as value,
     cast(target as double) as target,
     cast(target_op as {{ dbt.type_string() }}) as target_op,
+    -- "≥ 0.25 and rises" (target_basis value_and_rise): the level and a rise on the year
+    -- before, in SQL's three-valued logic: a level short of the target is not met; a level met
+    -- with no year before to rise from is not known (null).
     case
         when target is null or target_op is null or judged_value is null then cast(null as boolean)
-        when target_op = '>=' then judged_value >= judged_target
-        when target_op = '<=' then judged_value <= judged_target
-        when target_op = '>' then judged_value > judged_target
-        when target_op = '<' then judged_value < judged_target
+        else (case
+                when target_op = '>=' then judged_value >= judged_target
+                when target_op = '<=' then judged_value <= judged_target
+                when target_op = '>' then judged_value > judged_target
+                when target_op = '<' then judged_value < judged_target
+              end)
+            and (target_basis <> 'value_and_rise' or round(yoy_change, 12) > 0)
     end as meets_target,
     cast(yoy_change as double) as yoy_change
 from judged

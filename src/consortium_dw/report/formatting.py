@@ -29,6 +29,8 @@ def format_target(target: float | None, target_op: str | None, unit: str,
     op = TARGET_OP_ZH.get(target_op, target_op)
     if basis == "yoy_change":
         return f"同比 {op} {format_yoy(target, unit)}"
+    if basis == "value_and_rise":
+        return f"{op} {format_value(target, unit)} 且逐年上升"
     return f"{op} {format_value(target, unit)}"
 
 

@@ -89,7 +89,7 @@ def _headline_card(headline: Headline, month: date) -> str:
         period_note = f'<div class="sub">本月无月度值，显示{shown}</div>'
     chart = trend_chart([(p.period_start, p.value) for p in headline.trend],
                         r.period_type or "month", m.unit,
-                        m.target if m.target_basis == "value" else None)
+                        m.target if m.target_basis != "yoy_change" else None)
     return f"""
 <div class="card">
   <div class="name">{escape(m.name_zh)}</div>
