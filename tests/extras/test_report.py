@@ -66,3 +66,14 @@ def test_pack_without_load_accounting_still_renders(handmade_serving, tmp_path):
     assert pack.quality is None and "fct_load_quality" in pack.quality_note
     text = pdf_text(build_report(handmade_serving, "2025-03", tmp_path / "pack.pdf"))
     assert "72.4%" in text
+
+
+def test_the_literacy_target_and_a_first_year_read_as_on_the_dashboard():
+    from consortium_dw.report.formatting import format_target, meets_target_zh
+
+    assert format_target(0.25, ">=", "rate", "value_and_rise") == "≥ 25.0% 且逐年上升"
+    assert format_target(0.01, ">=", "rate", "yoy_change") == "同比 ≥ +1.0 个百分点"
+    # A value with a target it cannot be judged against yet (no year before to rise from).
+    assert meets_target_zh(None, True, True) == "暂无同比"
+    assert meets_target_zh(None, True, False) == "无数据"
+    assert meets_target_zh(False, True, True) == "未达标"

@@ -53,9 +53,12 @@ def format_count(n: int | float | None) -> str:
     return MISSING if n is None else f"{n:,.0f}"
 
 
-def meets_target_zh(meets_target: bool | None, has_target: bool) -> str:
+def meets_target_zh(meets_target: bool | None, has_target: bool,
+                    has_value: bool = False) -> str:
+    """A value that cannot be judged yet is a target on the year-on-year change (or "and
+    rises") in its first year: 暂无同比, as the dashboard's status says."""
     if not has_target:
         return "无目标"
     if meets_target is None:
-        return "无数据"
+        return "暂无同比" if has_value else "无数据"
     return "达标" if meets_target else "未达标"

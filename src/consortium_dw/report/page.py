@@ -82,7 +82,7 @@ def _status_class(reading: MetricReading) -> str:
 def _headline_card(headline: Headline, month: date) -> str:
     r = headline.reading
     m = r.metric
-    status = meets_target_zh(r.meets_target, m.target is not None)
+    status = meets_target_zh(r.meets_target, m.target is not None, r.value is not None)
     period_note = ""
     if r.period_type and r.period_type != "month":
         shown = _period_zh(r.period_type, r.period_start)
@@ -117,7 +117,7 @@ def _supporting_table(readings: tuple[MetricReading, ...]) -> str:
             f'<td class="num {_status_class(r)}">{escape(format_value(r.value, m.unit))}</td>'
             f'<td class="num">{escape(ratio)}</td>'
             f'<td class="num">{escape(_target(m))}</td>'
-            f"<td>{meets_target_zh(r.meets_target, m.target is not None)}</td>"
+            f"<td>{meets_target_zh(r.meets_target, m.target is not None, r.value is not None)}</td>"
             f'<td class="num">{escape(format_yoy(r.yoy_change, m.unit))}</td>'
             f"<td>{escape(_period_zh(r.period_type, r.period_start))}</td></tr>")
     return ("<table><tr><th>指标</th><th>数值</th><th>分子 / 分母</th><th>目标</th>"
