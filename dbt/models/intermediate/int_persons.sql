@@ -1,9 +1,9 @@
 -- One person key across all systems: the pseudonymised identity number (id_card_no in HIS,
 -- LIS, PACS, EMR and PHS; certno in insurance hash identically). Attributes come from the
 -- latest record that carries them.
--- Insurance rows come from int_settlements_netted (a table, one row per staged settlement, same
--- columns) rather than the staging view: the view would redo the version window over every raw
--- settlement, already done once for int_settlements_netted.
+-- Insurance rows come from int_settlements_netted (a table, one row per staged settlement, with
+-- the person's columns) rather than the staging view: the view would redo the version window
+-- over every raw settlement, already done once for int_settlements_netted.
 {%- set systems = ['insurance', 'his', 'phs', 'lis', 'pacs', 'emr'] %}
 with sightings as (
     select person_key, 'insurance' as system, sex, birth_date, setl_time as seen_at,

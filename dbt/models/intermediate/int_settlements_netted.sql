@@ -6,7 +6,10 @@
 --   extra_reversal   a second reversal of an already cancelled original: counted nowhere
 --   invalid          vali_flag = 0, or a reversal of an invalid original: counted nowhere
 with settlements as (
-    select * from {{ ref('stg_insurance__settlements') }}
+    select
+        setl_id, mdtrt_id, person_key, sex, birth_date, insu_admdvs, inst_code,
+        fix_blng_admdvs, med_type, begndate, enddate, setl_time, vali_flag, refd_setl_flag
+    from {{ ref('stg_insurance__settlements') }}
 ),
 
 -- The columns the netting reads, apart from the wide rows: DuckDB materialises a CTE read
@@ -85,13 +88,10 @@ select
     classified.encounter_mdtrt_id as mdtrt_id,
     classified.mdtrt_id as delivered_mdtrt_id,
     classified.person_key,
-    classified.insurance_person_key,
     classified.sex,
     classified.birth_date,
-    classified.insutype,
     classified.insu_admdvs,
     classified.inst_code,
-    classified.fix_blng_admdvs,
     classified.med_type,
     case
         when classified.med_type in ('21', '22', '23', '24', '25', '52') then 'inpatient'
@@ -102,26 +102,6 @@ select
     classified.begndate,
     classified.enddate,
     classified.setl_time,
-    classified.medfee_sumamt,
-    classified.fulamt_ownpay_amt,
-    classified.overlmt_selfpay,
-    classified.preselfpay_amt,
-    classified.inscp_scp_amt,
-    classified.hifp_pay,
-    classified.hifmi_pay,
-    classified.hifob_pay,
-    classified.cvlserv_pay,
-    classified.maf_pay,
-    classified.oth_pay,
-    classified.fund_pay_sumamt,
-    classified.acct_pay,
-    classified.psn_cash_pay,
-    classified.psn_part_amt,
-    classified.refd_setl_flag,
-    classified.init_setl_id,
-    classified.dise_no,
-    classified.dise_name,
-    classified.vali_flag,
     classified.settlement_status,
     classified.settlement_status = 'valid' as is_valid,
     classified.settlement_status in ('valid', 'cancelled', 'reversal') as counts_in_money,
@@ -133,9 +113,7 @@ select
             then billing_district.admdvs is not null
         else coalesce(institutions.is_in_district, false)
     end as is_in_district_inst,
-    coalesce(institutions.is_primary, false) as is_primary_inst,
-    classified._delivery_date,
-    classified._loaded_at
+    coalesce(institutions.is_primary, false) as is_primary_inst
 from classified
 left join institutions
     on classified.inst_code = institutions.inst_code
