@@ -664,8 +664,8 @@ def _fd_snapshot(ref, c, services, period_type, start, d) -> list[dict]:
 def _fd_contracted_primary_visit_share(con, ref: Reference, c: pd.DataFrame) -> list[dict]:
     """Outpatient encounters of anyone holding a contract on the encounter date.
 
-    Primary = the encounter institution's type, wherever it is; township = that of the held
-    contract that started last.
+    Primary = the encounter institution's type, wherever it is; an encounter counts in every
+    township of a contract held on its date, and once in the district.
     """
     enc = encounters(netted_settlements(con, ref))
     op = enc[enc["encounter_class"] == "outpatient"]
@@ -675,13 +675,13 @@ def _fd_contracted_primary_visit_share(con, ref: Reference, c: pd.DataFrame) -> 
         & (pairs["encounter_date"] <= pairs["end_date"])
         & (pairs["held_before"].isna() | (pairs["encounter_date"] < pairs["held_before"]))
     )
-    pairs = pairs[held].sort_values(["mdtrt_id", "start_date", "contract_id"])
-    facts = pairs.groupby("mdtrt_id").tail(1)
+    facts = pairs[held].drop_duplicates(["mdtrt_id", "township_code"])
     facts = facts.assign(primary=ref.attr(facts["fixmedins_code"], "is_primary", False))
 
     def compute(g):
+        visits = g.drop_duplicates("mdtrt_id")
         return {
-            "fd_contracted_primary_visit_share": ratio_row(g["primary"].sum(), len(g)),
+            "fd_contracted_primary_visit_share": ratio_row(visits["primary"].sum(), len(visits)),
         }
 
     return rollup(

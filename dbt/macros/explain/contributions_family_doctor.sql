@@ -107,9 +107,10 @@ population_scoped as (
     {{ fan_out_scopes('population', ['district', 'township']) }}
 ),
 
--- Same rule as metric_family_doctor.sql's contracted_visits.
+-- Same rule as metric_family_doctor.sql's contracted_visits: once per township of a contract
+-- held on the encounter date, once in the district.
 contracted_visits as (
-    select
+    select distinct
         encounters.mdtrt_id,
         encounters.person_key,
         encounters.encounter_date,
@@ -124,10 +125,6 @@ contracted_visits as (
     cross join district
     where encounters.encounter_class = 'outpatient'
         {{- explain_dated_since('encounters.encounter_date', window_start) }}
-    qualify row_number() over (
-        partition by encounters.mdtrt_id
-        order by contracts.start_date desc, contracts.contract_id desc
-    ) = 1
 ),
 
 contracted_visits_dated as (
@@ -141,7 +138,16 @@ contracted_visits_dated as (
 ),
 
 contracted_visits_scoped as (
-    {{ fan_out_scopes('contracted_visits_dated', ['district', 'township']) }}
+    select distinct
+        period_type, period_start, mdtrt_id, person_key, is_primary_inst,
+        'district' as scope_type, district_code as scope_code
+    from contracted_visits_dated
+    union all
+    select
+        period_type, period_start, mdtrt_id, person_key, is_primary_inst,
+        'township' as scope_type, township_code as scope_code
+    from contracted_visits_dated
+    where township_code is not null
 ),
 
 contract_rows as (

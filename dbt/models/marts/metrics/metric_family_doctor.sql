@@ -226,10 +226,11 @@ snapshots as (
         and snapshot_rows.scope_code = population_scoped.scope_code
 ),
 
--- Outpatient encounters of people holding a contract on the encounter date; the township is
--- that of the held contract that started last.
+-- Outpatient encounters of people holding a contract on the encounter date, once per township
+-- of a contract held that day (as fd_signing_rate counts a holder in each township whose
+-- contract they hold) and once in the district.
 contracted_visits as (
-    select
+    select distinct
         encounters.mdtrt_id,
         encounters.encounter_date,
         encounters.is_primary_inst,
@@ -242,10 +243,6 @@ contracted_visits as (
         and contracts.held_to >= encounters.encounter_date
     cross join district
     where encounters.encounter_class = 'outpatient'
-    qualify row_number() over (
-        partition by encounters.mdtrt_id
-        order by contracts.start_date desc, contracts.contract_id desc
-    ) = 1
 ),
 
 contracted_visits_dated as (
@@ -258,8 +255,19 @@ contracted_visits_dated as (
     cross join period_types
 ),
 
+-- One row per encounter and scope: an encounter of a holder of two townships' contracts is
+-- one row in the district.
 contracted_visits_scoped as (
-    {{ fan_out_scopes('contracted_visits_dated', ['district', 'township']) }}
+    select distinct
+        period_type, period_start, mdtrt_id, is_primary_inst,
+        'district' as scope_type, district_code as scope_code
+    from contracted_visits_dated
+    union all
+    select
+        period_type, period_start, mdtrt_id, is_primary_inst,
+        'township' as scope_type, township_code as scope_code
+    from contracted_visits_dated
+    where township_code is not null
 ),
 
 contracted_visit_counts as (
