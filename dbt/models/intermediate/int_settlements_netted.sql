@@ -5,6 +5,8 @@
 --   orphan_reversal  a reversal whose original is unknown: flagged, counted nowhere
 --   extra_reversal   a second reversal of an already cancelled original: counted nowhere
 --   invalid          vali_flag = 0, or a reversal of an invalid original: counted nowhere
+-- Only the columns this table keeps and the netting reads: the money and the other wide
+-- columns join in at int_settlements_dated, so fct_settlements is the one wide copy.
 with settlements as (
     select
         setl_id, mdtrt_id, person_key, sex, birth_date, insu_admdvs, inst_code,
@@ -12,9 +14,8 @@ with settlements as (
     from {{ ref('stg_insurance__settlements') }}
 ),
 
--- The columns the netting reads, apart from the wide rows: DuckDB materialises a CTE read
--- more than once, and materialising every wide row for three readers was most of this model
--- on the city year.
+-- The netting's links apart from the rows above: DuckDB materialises a CTE read more than
+-- once, and this one is read twice (originals, reversal_rank).
 settlement_links as (
     select setl_id, mdtrt_id, vali_flag, refd_setl_flag, init_setl_id, setl_time
     from {{ ref('stg_insurance__settlements') }}
