@@ -57,10 +57,16 @@ def data_as_of(con) -> date | None:
 def completeness_frames(con, as_of: date | None) -> tuple[pd.DataFrame, list[str]]:
     """(expected keys, present keys): `metric|scope_type|YYYY-MM` for each metric × scope
     type from its first published month to the last closed month, split in two: the
-    district's keys (blocking, mart_suites.py), and the others' together with the district's
-    of a thin metric (median monthly denominator, or count, under THIN_DISTRICT_MONTHLY),
-    which a small district may lack in a month with no loss of data."""
+    district's keys (blocking, mart_suites.py) and the others'. A thin metric (median monthly
+    volume at the district under THIN_DISTRICT_MONTHLY: see `volume`) is not expected in every
+    month at any scope: a small district lacks one in a month by chance, with no loss of
+    data."""
     sparse = ", ".join(f"'{m}'" for m in mart_suites.SPARSE_MONTHLY_METRICS)
+    growth = ", ".join(f"'{m}'" for m in mart_suites.GROWTH_METRICS)
+    # How many rows a month's value is over: a ratio's denominator, a count's value, a growth
+    # rate's current count (its numerator; a month without any has no row).
+    volume = (f"case when metric_code in ({growth}) then numerator "
+              "else coalesce(denominator, value) end")
     closed = ("(select max(period_start) - interval 1 month from months)" if as_of is None
               else f"(select date_trunc('month', date '{as_of}' + interval 1 day) "
                    "- interval 1 month)")
@@ -73,12 +79,14 @@ def completeness_frames(con, as_of: date | None) -> tuple[pd.DataFrame, list[str
             from marts.metric_values
             where period_type = 'month' and scope_type = 'district'
             group by metric_code
-            having median(coalesce(denominator, value)) < {mart_suites.THIN_DISTRICT_MONTHLY}
+            having median({volume}) < {mart_suites.THIN_DISTRICT_MONTHLY}
         ), spans as (
             select metric_code, scope_type, min(period_start) as first_month,
-                scope_type = 'district' and metric_code not in (select metric_code from thin)
-                    as blocking
-            from months where metric_code not in ({sparse}) group by all
+                scope_type = 'district' as blocking
+            from months
+            where metric_code not in ({sparse})
+                and metric_code not in (select metric_code from thin)
+            group by all
         ), last_closed as (select cast({closed} as date) as m)
         select s.metric_code || '|' || s.scope_type || '|' || strftime(g.m, '%Y-%m')
             as expected_key,

@@ -157,13 +157,13 @@ def completeness_suite(present_keys: list[str]) -> gx.ExpectationSuite:
     metric every month before, so a gap is lost data. At the group, institution and township
     scopes a gap is recorded (WARN), not blocking: METRICS.md publishes rows only where the
     period has source rows, and one lead hospital may refer no one in a month of a small
-    district; a lost delivery shows in the raw suites' volume expectations. The same holds
-    for the district rows of a thin metric (THIN_DISTRICT_MONTHLY)."""
+    district; a lost delivery shows in the raw suites' volume expectations. A thin metric
+    (THIN_DISTRICT_MONTHLY) is not expected every month at any scope (mart_gate.py)."""
     return gx.ExpectationSuite(name="marts.metric_values.completeness", expectations=[
         gxe.ExpectColumnValuesToBeInSet(
             column="expected_district_key", value_set=present_keys, severity=ERROR,
             notes="every metric has district rows in each closed month"),
         gxe.ExpectColumnValuesToBeInSet(
             column="expected_subdistrict_key", value_set=present_keys, severity=WARN,
-            notes="every metric × group, institution and township scope (and a thin metric "
-                  "at the district) has rows in each closed month")])
+            notes="every metric × group, institution and township scope has rows in each "
+                  "closed month")])

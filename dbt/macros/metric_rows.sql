@@ -1,7 +1,11 @@
 {# Aggregate a fanned-out CTE (period_type, period_start, scope_type, scope_code, num, den) into
-   metric rows. kind = 'ratio' (value = num/den, null on a zero denominator), 'count'
-   (value = Σ num; numerator and denominator null) or 'per_10k'. #}
-{% macro aggregate_metric(metric_code, cte, kind='ratio', numerator='num', denominator='den') -%}
+   metric rows. kind = 'ratio' (value = num/den, null on a zero denominator) or 'count'
+   (value = Σ num; numerator and denominator null).
+   base: a 0/1 expression marking the rows the metric's definition is over (a ratio's
+   denominator rows, a count's counted rows) when the CTE holds more; a (period, scope) row is
+   published only where one of them is (METRICS.md: no zero-filled rows). #}
+{% macro aggregate_metric(metric_code, cte, kind='ratio', numerator='num', denominator='den',
+                          base=none) -%}
     select
         '{{ metric_code }}' as metric_code,
         period_type,
@@ -19,6 +23,9 @@
         {%- endif %}
     from {{ cte }}
     group by period_type, period_start, scope_type, scope_code
+    {%- if base is not none %}
+    having sum({{ base }}) > 0
+    {%- endif %}
 {%- endmacro %}
 
 {# Date rows of a CTE into every period type: adds period_type and period_start. #}

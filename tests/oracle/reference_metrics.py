@@ -238,8 +238,9 @@ def rollup(
 ) -> list[dict]:
     """Apply `compute` to the facts of every period x scope that has facts.
 
-    `facts` is the metric's universe (METRICS.md: "Rows exist only where the period has source
-    rows"); `scopes` maps a scope type to the facts' column holding its code (None = district).
+    `facts` are the rows the metrics are over (METRICS.md: "Rows exist only where the period has
+    source rows"; a ratio's denominator rows, a count's counted rows); `scopes` maps a scope
+    type to the facts' column holding its code (None = district).
     `compute(group)` returns {metric_code: (numerator, denominator, value)}.
     """
     rows: list[dict] = []
@@ -488,7 +489,18 @@ def settlement_metrics(con, ref: Reference) -> list[dict]:
         op = e[e["encounter_class"] == "outpatient"]
         outflow = ip[~ip["in_district"].astype(bool)]
         in_district_money = m[m["in_district"].astype(bool)]
-        return {
+        # The rows each metric is over (a ratio's denominator rows, a count's counted rows):
+        # a metric whose rows are absent from the period has no row there.
+        over = {
+            "in_district_rate_inpatient": ip, "in_district_rate_outpatient": op,
+            "in_district_rate": e, "oop_ratio": op_ip, "oop_ratio_inpatient": ip_money,
+            "oop_per_inpatient_encounter": ip, "oop_per_outpatient_encounter": op,
+            "ownpay_ratio": op_ip, "outflow_rate": ip, "outflow_persons": outflow,
+            "outflow_encounters": outflow, "outflow_referred_share": outflow,
+            "in_district_fund_share": m, "primary_fund_share": in_district_money,
+            "reimbursement_ratio": op_ip, "_medical_cost": m,
+        }
+        values = {
             "in_district_rate_inpatient": ratio_row(ip["in_district"].sum(), len(ip)),
             "in_district_rate_outpatient": ratio_row(op["in_district"].sum(), len(op)),
             "in_district_rate": ratio_row(e["in_district"].sum(), len(e)),
@@ -518,6 +530,7 @@ def settlement_metrics(con, ref: Reference) -> list[dict]:
             ),
             "_medical_cost": count_row(yuan(m["medfee_sumamt_c"])),
         }
+        return {code: value for code, value in values.items() if len(over[code])}
 
     rows = pd.DataFrame(rollup(ref, facts, "date", {"district": None}, compute))
     # Only the money universe's periods have rows (an encounter is always in one anyway).
@@ -716,7 +729,7 @@ def literacy_metrics(con, ref: Reference) -> list[dict]:
     )
 
     def compute(g):
-        respondents = g[g["in_age"]]
+        respondents = g
         cells = respondents.groupby(["survey_year", "township_code", "sex", "age_group"]).agg(
             n=("literate", "size"), literate=("literate", "sum")
         )
@@ -731,10 +744,10 @@ def literacy_metrics(con, ref: Reference) -> list[dict]:
             ),
         }
 
-    # A township has a row when it has respondents (of any age).
+    # A township has a row when it has respondents aged 15–69 (the metrics' respondents).
     return rollup(
         ref,
-        survey,
+        survey[survey["in_age"]],
         "date",
         {"district": None, "township": "township_code"},
         compute,
@@ -750,20 +763,17 @@ def literacy_metrics(con, ref: Reference) -> list[dict]:
 def his_metrics(con, ref: Reference) -> list[dict]:
     rows: list[dict] = []
 
-    # primary_visit_share: universe = HIS visits at in-district institutions; 正常 only counts.
+    # primary_visit_share: HIS visits (正常) at in-district institutions.
     visits = _with_institution(ref, latest_versions(con, "outpatient_visits"), "inst_code")
-    visits = visits[visits["in_district"]]
-    visits["normal"] = visits["status"] == "正常"
+    visits = visits[visits["in_district"] & (visits["status"] == "正常")]
 
     def visit_share(g):
-        normal = g[g["normal"]]
-        return {"primary_visit_share": ratio_row(normal["is_primary"].sum(), len(normal))}
+        return {"primary_visit_share": ratio_row(g["is_primary"].sum(), len(g))}
 
     rows += rollup(ref, visits, "visit_time", INSTITUTION_SCOPES, visit_share)
 
-    # Referrals, by the referring institution, dated by referral_time. The universe is every
-    # referral on the platform (any status): accepted and direction are counting conditions,
-    # so an institution with only pending referrals in a period publishes 0, not no row.
+    # Referrals, by the referring institution, dated by referral_time. Each count is over its
+    # own referrals (accepted, that direction): no row, not 0, where there are none.
     r = latest_versions(con, "referrals")
     r = _with_institution(ref, r, "from_inst_code")
     to_in_district = ref.attr(r["to_inst_code"], "in_district", False)
@@ -775,26 +785,32 @@ def his_metrics(con, ref: Reference) -> list[dict]:
     r["up"] = accepted & both_in & (from_rank < to_rank)
     r["out"] = accepted & ~to_in_district
 
-    def referral_counts(g):
-        return {
-            "downward_referrals": count_row(g["down"].sum()),
-            "upward_referrals": count_row(g["up"].sum()),
-            "outward_referrals": count_row(g["out"].sum()),
-        }
-
     referral_rows = pd.DataFrame(
-        rollup(ref, r, "referral_time", INSTITUTION_SCOPES, referral_counts)
+        [
+            row
+            for code, counted in (
+                ("downward_referrals", "down"),
+                ("upward_referrals", "up"),
+                ("outward_referrals", "out"),
+            )
+            for row in rollup(
+                ref, r[r[counted]], "referral_time", INSTITUTION_SCOPES,
+                lambda g, code=code: {code: count_row(len(g))},
+            )
+        ]
     )
     rows += referral_rows.to_dict("records")
     # Growth: each lead hospital and the district.
-    lead = set(ref.inst.index[ref.inst["is_lead"]])
-    growth_base = referral_rows[
-        (referral_rows["scope_type"] == "district")
-        | ((referral_rows["scope_type"] == "institution") & referral_rows["scope_code"].isin(lead))
-    ]
-    rows += year_earlier_growth(
-        growth_base, "downward_referrals", "downward_referral_growth"
-    ).to_dict("records")
+    if not referral_rows.empty:
+        lead = set(ref.inst.index[ref.inst["is_lead"]])
+        growth_base = referral_rows[
+            (referral_rows["scope_type"] == "district")
+            | ((referral_rows["scope_type"] == "institution")
+               & referral_rows["scope_code"].isin(lead))
+        ]
+        rows += year_earlier_growth(
+            growth_base, "downward_referrals", "downward_referral_growth"
+        ).to_dict("records")
 
     # Slots and beds: lead hospitals only.
     alloc = _with_institution(ref, latest_versions(con, "resource_allocations"), "inst_code")
@@ -825,19 +841,24 @@ def diagnostics_metrics(con, ref: Reference) -> list[dict]:
     studies["remote"] = studies["remote_read"].fillna(0).astype(int) == 1
     studies["recog"] = studies["recognised"].fillna(0).astype(int) == 1
 
-    # Universe of remote_reads_per_10k: all studies (at the performing institution); the
-    # remote reads are the counted condition.
-    def all_studies(g):
+    rows += rollup(
+        ref,
+        studies,
+        "exam_time",
+        INSTITUTION_SCOPES,
+        lambda g: {"imaging_recognition_rate": ratio_row(g["recog"].sum(), len(g))},
+    )
+
+    # remote_reads_per_10k is over the remote-read studies (at the performing institution),
+    # per the district's population of the year at every scope (no institution population).
+    def remote_reads(g):
         year = int(g["exam_time"].iloc[0].year)
-        # The district's population of the year at every scope (no institution population).
         return {
-            "imaging_recognition_rate": ratio_row(g["recog"].sum(), len(g)),
-            "remote_reads_per_10k": ratio_row(
-                g["remote"].sum(), ref.population_of(year), scale=10000
-            ),
+            "remote_reads_per_10k": ratio_row(len(g), ref.population_of(year), scale=10000)
         }
 
-    rows += rollup(ref, studies, "exam_time", INSTITUTION_SCOPES, all_studies)
+    rows += rollup(ref, studies[studies["remote"]], "exam_time", INSTITUTION_SCOPES,
+                   remote_reads)
 
     primary = studies[studies["is_primary"]]
     rows += rollup(
@@ -883,15 +904,21 @@ def discharge_metrics(con, ref: Reference) -> list[dict]:
     lead["has_weight"] = lead["drg_weight"].notna()
     lead["low_weight"] = lead["drg_weight"] < LOW_WEIGHT_DRG_CUTOFF
 
-    def lead_shares(g):
-        return {
-            "op_level34_share": ratio_row(g["op34"].sum(), g["has_op_level"].sum()),
-            "low_weight_case_share": ratio_row(
-                (g["low_weight"] & g["has_weight"]).sum(), g["has_weight"].sum()
-            ),
-        }
-
-    rows += rollup(ref, lead, "discharge_date", INSTITUTION_SCOPES, lead_shares)
+    # Each share is over the lead discharges that carry its field.
+    rows += rollup(
+        ref,
+        lead[lead["has_op_level"]],
+        "discharge_date",
+        INSTITUTION_SCOPES,
+        lambda g: {"op_level34_share": ratio_row(g["op34"].sum(), len(g))},
+    )
+    rows += rollup(
+        ref,
+        lead[lead["has_weight"]],
+        "discharge_date",
+        INSTITUTION_SCOPES,
+        lambda g: {"low_weight_case_share": ratio_row(g["low_weight"].sum(), len(g))},
+    )
     return rows
 
 

@@ -41,13 +41,15 @@ primary_studies_scoped as (
     where is_primary
 ),
 
--- Remote reads per 10,000 people of the district (the population of the period's year).
+-- Remote reads per 10,000 people of the district (the population of the period's year),
+-- where the period has remote reads: a scope that reads none gets no row, not a 0.
 remote_reads as (
     select
         period_type, period_start, scope_type, scope_code,
         sum(case when remote_read = 1 then 1 else 0 end) as remote_reads
     from studies_scoped
     group by period_type, period_start, scope_type, scope_code
+    having sum(case when remote_read = 1 then 1 else 0 end) > 0
 ),
 
 lab_items as (

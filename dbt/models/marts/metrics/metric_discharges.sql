@@ -42,7 +42,7 @@ lead_discharges_scoped as (
 {{ aggregate_metric('alos', 'discharges_scoped', 'ratio', 'los_days', '1') }}
 union all
 {{ aggregate_metric('op_level34_share', 'lead_discharges_scoped', 'ratio',
-    'is_op_level34', 'has_op_level') }}
+    'is_op_level34', 'has_op_level', base='has_op_level') }}
 union all
 {{ aggregate_metric('low_weight_case_share', 'lead_discharges_scoped', 'ratio',
-    'is_low_weight', 'has_drg_weight') }}
+    'is_low_weight', 'has_drg_weight', base='has_drg_weight') }}

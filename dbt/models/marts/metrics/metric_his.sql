@@ -48,7 +48,8 @@ referrals as (
 referrals_dated as ({{ dated_in_periods('referrals', 'referral_date') }}),
 referrals_scoped as ({{ fan_out_scopes('referrals_dated', ['district', 'group', 'institution']) }}),
 
--- 下转人次年增长率: the district and each lead hospital.
+-- 下转人次年增长率: the district and each lead hospital, where the period has downward
+-- referrals (as downward_referrals; a year earlier without any: no value).
 downward_counts as (
     select
         period_type, period_start, scope_type, scope_code,
@@ -56,6 +57,7 @@ downward_counts as (
     from referrals_scoped
     where scope_type = 'district' or (scope_type = 'institution' and is_lead)
     group by period_type, period_start, scope_type, scope_code
+    having sum(downward) > 0
 ),
 
 downward_growth as (
@@ -99,13 +101,15 @@ allocations_scoped as (
     {{ fan_out_scopes('allocations_dated', ['district', 'group', 'institution']) }}
 )
 
-{{ aggregate_metric('primary_visit_share', 'visits_scoped') }}
+{{ aggregate_metric('primary_visit_share', 'visits_scoped', base='den') }}
 union all
-{{ aggregate_metric('downward_referrals', 'referrals_scoped', 'count', 'downward') }}
+{{ aggregate_metric('downward_referrals', 'referrals_scoped', 'count', 'downward',
+    base='downward') }}
 union all
-{{ aggregate_metric('upward_referrals', 'referrals_scoped', 'count', 'upward') }}
+{{ aggregate_metric('upward_referrals', 'referrals_scoped', 'count', 'upward', base='upward') }}
 union all
-{{ aggregate_metric('outward_referrals', 'referrals_scoped', 'count', 'outward') }}
+{{ aggregate_metric('outward_referrals', 'referrals_scoped', 'count', 'outward',
+    base='outward') }}
 union all
 select * from downward_growth
 union all

@@ -111,6 +111,7 @@ plain as (
     group by survey_year, scope_type, scope_code
 ),
 
+-- A year and scope has rows where it has respondents aged 15–69 (the metrics' respondents).
 surveyed as (
     select
         plain.*,
@@ -121,6 +122,7 @@ surveyed as (
         on plain.survey_year = weighted.survey_year
         and plain.scope_type = weighted.scope_type
         and plain.scope_code = weighted.scope_code
+    where plain.respondents > 0
 )
 
 select

@@ -1,5 +1,7 @@
--- Insurance-based metrics (scope: district). A period has a row when district residents have
--- settlements counting in money dated in it (METRICS.md: rows only where there are source rows).
+-- Insurance-based metrics (scope: district). A metric has a row for a period where the rows
+-- its definition is over are dated in it: a ratio's denominator rows (inpatient encounters,
+-- outpatient or inpatient settlements…), a count's counted rows (METRICS.md: rows only where
+-- there are source rows, no zero-filled rows).
 with thresholds as (
     select max(case when threshold_code = 'referral_window_days' then threshold_value end)
         as referral_window_days
@@ -78,7 +80,11 @@ money as (
         cast(sum(case when is_in_district_inst then fund_pay_sumamt else 0 end) as double)
             as fund_in_district,
         cast(sum(case when is_in_district_inst and is_primary_inst
-            then fund_pay_sumamt else 0 end) as double) as fund_in_district_primary
+            then fund_pay_sumamt else 0 end) as double) as fund_in_district_primary,
+        count(*) as settlements_all,
+        count(case when med_class in ('inpatient', 'outpatient') then 1 end) as settlements_care,
+        count(case when med_class = 'inpatient' then 1 end) as settlements_inpatient,
+        count(case when is_in_district_inst then 1 end) as settlements_in_district
     from settlements
     group by period_type, period_start
 ),
@@ -135,28 +141,33 @@ periods as (
 ),
 
 metric_rows as (
+    {#- (metric, numerator, denominator, how many of the rows the denominator is over) #}
     {%- set ratios = [
-        ('in_district_rate_inpatient', 'inpatient_in_district', 'inpatient_all'),
-        ('in_district_rate_outpatient', 'outpatient_in_district', 'outpatient_all'),
-        ('in_district_rate', 'encounters_in_district', 'encounters_all'),
-        ('oop_ratio', 'oop_care', 'medfee_care'),
-        ('oop_ratio_inpatient', 'oop_inpatient', 'medfee_inpatient'),
-        ('oop_per_inpatient_encounter', 'oop_inpatient', 'inpatient_all'),
-        ('oop_per_outpatient_encounter', 'oop_outpatient', 'outpatient_all'),
-        ('ownpay_ratio', 'ownpay_care', 'medfee_care'),
-        ('outflow_rate', 'outflow_persons', 'inpatient_persons'),
-        ('outflow_referred_share', 'outflow_referred', 'outflow_encounters'),
-        ('in_district_fund_share', 'fund_in_district', 'fund_all'),
-        ('primary_fund_share', 'fund_in_district_primary', 'fund_in_district'),
-        ('reimbursement_ratio', 'fund_care', 'medfee_care'),
+        ('in_district_rate_inpatient', 'inpatient_in_district', 'inpatient_all', 'inpatient_all'),
+        ('in_district_rate_outpatient', 'outpatient_in_district', 'outpatient_all',
+            'outpatient_all'),
+        ('in_district_rate', 'encounters_in_district', 'encounters_all', 'encounters_all'),
+        ('oop_ratio', 'oop_care', 'medfee_care', 'settlements_care'),
+        ('oop_ratio_inpatient', 'oop_inpatient', 'medfee_inpatient', 'settlements_inpatient'),
+        ('oop_per_inpatient_encounter', 'oop_inpatient', 'inpatient_all', 'inpatient_all'),
+        ('oop_per_outpatient_encounter', 'oop_outpatient', 'outpatient_all', 'outpatient_all'),
+        ('ownpay_ratio', 'ownpay_care', 'medfee_care', 'settlements_care'),
+        ('outflow_rate', 'outflow_persons', 'inpatient_persons', 'inpatient_persons'),
+        ('outflow_referred_share', 'outflow_referred', 'outflow_encounters',
+            'outflow_encounters'),
+        ('in_district_fund_share', 'fund_in_district', 'fund_all', 'settlements_all'),
+        ('primary_fund_share', 'fund_in_district_primary', 'fund_in_district',
+            'settlements_in_district'),
+        ('reimbursement_ratio', 'fund_care', 'medfee_care', 'settlements_care'),
     ] %}
-    {%- for code, numerator, denominator in ratios %}
+    {%- for code, numerator, denominator, base_rows in ratios %}
     select
         '{{ code }}' as metric_code, period_type, period_start,
         cast({{ numerator }} as double) as numerator,
         cast({{ denominator }} as double) as denominator,
         {{ safe_ratio(numerator, denominator) }} as value
     from periods
+    where {{ base_rows }} > 0
     union all
     {%- endfor %}
     {%- for code, count_column in [('outflow_persons', 'outflow_persons'),
@@ -167,6 +178,7 @@ metric_rows as (
         cast(null as double) as denominator,
         cast({{ count_column }} as double) as value
     from periods
+    where {{ count_column }} > 0
     union all
     {%- endfor %}
     select
