@@ -77,3 +77,13 @@ def test_the_literacy_target_and_a_first_year_read_as_on_the_dashboard():
     assert meets_target_zh(None, True, True) == "暂无同比"
     assert meets_target_zh(None, True, False) == "无数据"
     assert meets_target_zh(False, True, True) == "未达标"
+
+
+def test_a_year_on_year_change_reads_in_the_metrics_unit():
+    """Rates move in percentage points, counts and money by a relative change, days (alos)
+    by days: METRICS.md's value − the year-earlier value, which is neither a count nor money."""
+    from consortium_dw.report.formatting import format_yoy
+
+    assert format_yoy(0.021, "rate") == "+2.1 个百分点"
+    assert format_yoy(-0.05, "yuan") == "-5.0%"
+    assert format_yoy(-0.5, "days") == "-0.5 天"

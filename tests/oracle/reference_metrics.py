@@ -64,8 +64,9 @@ TABLE_KEYS: dict[str, tuple[list[str], str | None]] = {
 }
 
 
-# METRICS.md's tables: code -> (名称, unit, target). unit "rate" (growth rates included) takes
-# yoy_change as a difference, every other unit as a relative change. A target is (operator,
+# METRICS.md's tables: code -> (名称, unit, target). yoy_change is value − the year-earlier
+# value: for "rate" (growth rates included) as it is, for counts and money (yuan, per 10k) as
+# the relative change; "days" (alos) is neither, so the difference. A target is (operator,
 # number, what it judges); "rises"/"falls" are no target (docs/metrics.md "Targets").
 ON_VALUE, ON_YOY, ON_VALUE_AND_RISE = "value", "yoy_change", "value_and_rise"
 CONTRACT: dict[str, tuple[str, str, tuple[str, float, str] | None]] = {
@@ -987,7 +988,7 @@ def with_table_columns(out: pd.DataFrame) -> pd.DataFrame:
     unit = out["metric_code"].map(lambda code: CONTRACT[code][1])
     difference = out["value"] - out["_earlier"]
     relative = out["value"] / out["_earlier"].where(out["_earlier"] != 0) - 1
-    out["yoy_change"] = difference.where(unit == "rate", relative).astype(float)
+    out["yoy_change"] = difference.where(unit.isin(["rate", "days"]), relative).astype(float)
     target = out["metric_code"].map(lambda code: CONTRACT[code][2])
     out["metric_name_zh"] = out["metric_code"].map(lambda code: CONTRACT[code][0])
     out["target_op"] = target.map(lambda t: None if t is None else t[0])

@@ -222,6 +222,7 @@ select
     case
         when judged.yoy_change is null then '—'
         when judged.metric_unit = 'rate' then printf('%+.1f 个百分点', judged.yoy_change * 100)
+        when judged.metric_unit = 'days' then printf('%+.1f 天', judged.yoy_change)
         else printf('%+.1f%%', judged.yoy_change * 100)
     end as yoy_display
 from judged

@@ -24,11 +24,12 @@ with_yoy as (
         definitions.target,
         definitions.target_op,
         definitions.target_basis,
-        -- Rates: the difference (percentage points as a fraction); everything else: the
-        -- relative change.
+        -- METRICS.md: value − the year-earlier value; rates as percentage points (a fraction),
+        -- counts and money (yuan, per 10k) as the relative change. Days (alos) are neither: the
+        -- difference, in days.
         case
             when computed.value is null or earlier.value is null then null
-            when definitions.unit = 'rate' then computed.value - earlier.value
+            when definitions.unit in ('rate', 'days') then computed.value - earlier.value
             when earlier.value = 0 then null
             else computed.value / earlier.value - 1
         end as yoy_change

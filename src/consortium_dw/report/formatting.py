@@ -39,6 +39,8 @@ def format_yoy(yoy_change: float | None, unit: str) -> str:
         return MISSING
     if unit == "rate":
         return f"{yoy_change * 100:+.1f} 个百分点"
+    if unit == "days":
+        return f"{yoy_change:+.1f} 天"
     return f"{yoy_change * 100:+.1f}%"
 
 
