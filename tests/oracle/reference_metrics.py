@@ -313,6 +313,14 @@ def year_earlier_growth(rows: pd.DataFrame, base_code: str, growth_code: str) ->
 INSTITUTION_SCOPES = {"district": None, "group": "group_code", "institution": "inst_code"}
 
 
+def share_by_institution(ref: Reference, code: str, facts: pd.DataFrame, date_column: str,
+                         flag: str) -> list[dict]:
+    """`code` = the share of `facts` (the rows it is over) whose `flag` is set, per period
+    at the district, group and institution scopes."""
+    return rollup(ref, facts, date_column, INSTITUTION_SCOPES,
+                  lambda g: {code: ratio_row(g[flag].sum(), len(g))})
+
+
 def _with_institution(ref: Reference, facts: pd.DataFrame, inst_column: str) -> pd.DataFrame:
     """Attach the institution attributes the scopes and the filters need."""
     codes = facts[inst_column]
@@ -842,13 +850,7 @@ def diagnostics_metrics(con, ref: Reference) -> list[dict]:
     studies["remote"] = studies["remote_read"].fillna(0).astype(int) == 1
     studies["recog"] = studies["recognised"].fillna(0).astype(int) == 1
 
-    rows += rollup(
-        ref,
-        studies,
-        "exam_time",
-        INSTITUTION_SCOPES,
-        lambda g: {"imaging_recognition_rate": ratio_row(g["recog"].sum(), len(g))},
-    )
+    rows += share_by_institution(ref, "imaging_recognition_rate", studies, "exam_time", "recog")
 
     # remote_reads_per_10k is over the remote-read studies (at the performing institution),
     # per the district's population of the year at every scope (no institution population).
@@ -861,24 +863,12 @@ def diagnostics_metrics(con, ref: Reference) -> list[dict]:
     rows += rollup(ref, studies[studies["remote"]], "exam_time", INSTITUTION_SCOPES,
                    remote_reads)
 
-    primary = studies[studies["is_primary"]]
-    rows += rollup(
-        ref,
-        primary,
-        "exam_time",
-        INSTITUTION_SCOPES,
-        lambda g: {"remote_read_share": ratio_row(g["remote"].sum(), len(g))},
-    )
+    rows += share_by_institution(ref, "remote_read_share", studies[studies["is_primary"]],
+                                 "exam_time", "remote")
 
     labs = _with_institution(ref, latest_versions(con, "lab_results"), "perform_inst_code")
     labs["recog"] = labs["recognised"].fillna(0).astype(int) == 1
-    rows += rollup(
-        ref,
-        labs,
-        "reported_time",
-        INSTITUTION_SCOPES,
-        lambda g: {"lab_recognition_rate": ratio_row(g["recog"].sum(), len(g))},
-    )
+    rows += share_by_institution(ref, "lab_recognition_rate", labs, "reported_time", "recog")
     return rows
 
 
@@ -906,20 +896,10 @@ def discharge_metrics(con, ref: Reference) -> list[dict]:
     lead["low_weight"] = lead["drg_weight"] < LOW_WEIGHT_DRG_CUTOFF
 
     # Each share is over the lead discharges that carry its field.
-    rows += rollup(
-        ref,
-        lead[lead["has_op_level"]],
-        "discharge_date",
-        INSTITUTION_SCOPES,
-        lambda g: {"op_level34_share": ratio_row(g["op34"].sum(), len(g))},
-    )
-    rows += rollup(
-        ref,
-        lead[lead["has_weight"]],
-        "discharge_date",
-        INSTITUTION_SCOPES,
-        lambda g: {"low_weight_case_share": ratio_row(g["low_weight"].sum(), len(g))},
-    )
+    rows += share_by_institution(ref, "op_level34_share", lead[lead["has_op_level"]],
+                                 "discharge_date", "op34")
+    rows += share_by_institution(ref, "low_weight_case_share", lead[lead["has_weight"]],
+                                 "discharge_date", "low_weight")
     return rows
 
 
