@@ -49,6 +49,23 @@ def test_tiny_every_covered_value_recounts_from_its_source_rows(tiny_warehouse):
     assert mismatches == []
 
 
+def test_tiny_every_source_row_explains_a_published_value(tiny_warehouse):
+    """The reverse of the recount: a contribution row whose metric × period × scope has no
+    published value would show analysts the source of a number that does not exist (e.g. the
+    population behind remote reads of an institution that read none: no row, not a 0)."""
+    con = connect_warehouse(tiny_warehouse / "warehouse.duckdb", read_only=True)
+    try:
+        orphans = con.execute("""
+            select metric_code, role, scope_type, count(*)
+            from explain.fct_metric_contributions
+            anti join marts.metric_values
+                using (metric_code, period_type, period_start, scope_type, scope_code)
+            group by all order by all""").fetchall()
+    finally:
+        con.close()
+    assert orphans == []
+
+
 def test_tiny_explain_traces_a_headline_to_source_lines(tiny_warehouse):
     warehouse = tiny_warehouse / "warehouse.duckdb"
     con = connect_warehouse(warehouse, read_only=True)

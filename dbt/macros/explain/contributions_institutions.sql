@@ -282,7 +282,8 @@ contributions as (
     where {{ condition }}
     union all
     {%- endfor %}
-    -- remote_reads_per_10k: the district's population of the period's year, for every scope.
+    -- remote_reads_per_10k: the district's population of the period's year, for every scope
+    -- with a remote read (a scope without one publishes no value: metric_diagnostics).
     select
         'remote_reads_per_10k' as metric_code,
         scopes.period_type,
@@ -305,6 +306,7 @@ contributions as (
         'population' as note
     from (
         select distinct period_type, period_start, scope_type, scope_code from studies_scoped
+        where remote_read = 1
     ) as scopes
     inner join {{ ref('explain_lineage__population') }} as population
         on population.population_year = extract(year from scopes.period_start)
