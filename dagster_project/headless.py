@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from consortium_dw.ingest import delivery_days
@@ -122,15 +123,17 @@ def prepare_dagster_home(data_dir: Path) -> Path:
 
 
 def run_pipeline(landing: Path, data_dir: Path, job_name: str = "pipeline",
-                 definitions=None) -> PipelineReport:
+                 definitions=None, days: tuple[date, date] | None = None) -> PipelineReport:
     """Materialise every asset over all delivery days in `landing`; raises PipelineFailed.
 
-    `job_name` and `definitions` (default: the code location's) let tests run a narrower job."""
+    `job_name` and `definitions` (default: the code location's history variant) run another
+    job, as the UI, the sensors or the schedule would; `days` (first, last) narrows a
+    partitioned job to those delivery days."""
     landing, data_dir = Path(landing).resolve(), Path(data_dir).resolve()
     if not landing.is_dir():
         raise PipelineFailed(f"landing folder {landing} does not exist")
     load_key()  # fail before anything runs when there is no pseudonymisation key
-    days = delivery_days(landing)
+    days = days or _first_and_last(delivery_days(landing))
     if not days:
         raise PipelineFailed(f"no delivery folders (<system>/<YYYY-MM-DD>/) in {landing}")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -142,6 +145,10 @@ def run_pipeline(landing: Path, data_dir: Path, job_name: str = "pipeline",
         with _environment(env):
             _fast_dagster_storage_commits()
             return _execute(days[0].isoformat(), days[-1].isoformat(), job_name, definitions)
+
+
+def _first_and_last(days: list[date]) -> tuple[date, date] | None:
+    return (days[0], days[-1]) if days else None
 
 
 def _fast_dagster_storage_commits() -> None:

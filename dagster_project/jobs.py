@@ -28,4 +28,13 @@ pipeline_job = define_asset_job(
     "pipeline", selection=AssetSelection.all(), tags=WAREHOUSE_RUN_TAGS,
     description="The whole warehouse over a range of delivery days (what `make pipeline` runs).")
 
-JOBS = [ingest_job, reference_job, pipeline_job]
+# What follows the loads: the dbt build, the metric_values gate, the publish and the committee
+# pack, over the raw tables as they stand (the raw gates ran with each load). The build sensor
+# starts it once the day's loads are done (sensors.py).
+build_job = define_asset_job(
+    "build", selection=AssetSelection.all() - AssetSelection.groups(RAW_GROUP),
+    tags=WAREHOUSE_RUN_TAGS,
+    description="dbt build, the metric gate, the publish and the committee pack over the loaded "
+                "raw tables (started by the build sensor after loads).")
+
+JOBS = [ingest_job, reference_job, pipeline_job, build_job]

@@ -1,4 +1,6 @@
-"""The landing sensor: a new or re-delivered day folder (a new manifest hash) starts a run.
+"""The sensors: loads start when folders land, and the build follows the loads.
+
+`landing_sensor`: a new or re-delivered day folder (a new manifest hash) starts a load.
 
 The cursor maps `<system>/<day>` to the short hash of its manifest (and `ref` to the hash of the
 reference files), so each folder content is requested once; the run_key repeats the hashes, so
@@ -6,20 +8,30 @@ even a lost cursor cannot load the same content twice. Folders changed since the
 grouped per system: one run over the partition range from the first to the last changed day
 (the loader skips unchanged files inside it), so a first load of years of history is a handful
 of runs, not thousands.
+
+`build_after_loads`: once every load is done, a load that succeeded since the last build starts
+the `build` job (dbt, the metric gate, the publish, the committee pack), so a day delivered to
+the landing folder reaches the dashboard with no one at the keyboard. One build covers all the
+loads before it (a delivery day is six systems' loads); it waits while a load or a build is
+queued or running, and its run_key names the latest load, so no load is built twice.
 """
 
 import hashlib
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 
 from dagster import (
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     sensor,
 )
+from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -27,7 +39,13 @@ from dagster._core.storage.tags import (
 
 from consortium_dw.ingest import manifest_hashes, reference_hash
 from dagster_project.assets.ingest import REF_KEYS, SYSTEM_KEYS
-from dagster_project.jobs import WAREHOUSE_RUN_TAGS, ingest_job, reference_job
+from dagster_project.jobs import (
+    WAREHOUSE_RUN_TAGS,
+    build_job,
+    ingest_job,
+    pipeline_job,
+    reference_job,
+)
 from dagster_project.partitions import DELIVERY_DAYS
 from dagster_project.resources import LandingResource
 
@@ -96,4 +114,70 @@ def landing_sensor(context: SensorEvaluationContext, landing: LandingResource):
     return SensorResult(run_requests=requests, cursor=json.dumps(new_cursor, sort_keys=True))
 
 
-SENSORS = [landing_sensor]
+LOAD_JOBS = (ingest_job.name, reference_job.name)
+# The headless `pipeline` job builds too (it loads, then builds).
+BUILD_JOBS = (build_job.name, pipeline_job.name)
+
+
+@dataclass(frozen=True)
+class RunSeen:
+    """What the build sensor reads of a run: when it was created and ended, and how."""
+
+    run_id: str
+    job_name: str
+    status: DagsterRunStatus
+    created: float
+    ended: float | None = None
+
+
+def plan_build(loads: list[RunSeen], builds: list[RunSeen]) -> RunRequest | SkipReason:
+    """The build to start after `loads`, given the `builds` so far. Pure, so tests can call it."""
+    if any(run.status in NOT_FINISHED_STATUSES for run in loads):
+        return SkipReason("loads are still queued or running")
+    if any(run.status in NOT_FINISHED_STATUSES for run in builds):
+        return SkipReason("a build is already queued or running")
+    succeeded = [run for run in loads if run.status == DagsterRunStatus.SUCCESS and run.ended]
+    if not succeeded:
+        return SkipReason("no load has succeeded yet")
+    latest_load = max(succeeded, key=lambda run: (run.ended, run.run_id))
+    # A build created after a load ended read what that load wrote, whatever became of it: a
+    # failed build (a red gate) waits for the next load rather than retrying every tick.
+    if any(build.created >= latest_load.ended for build in builds):
+        return SkipReason(f"the warehouse was built after the latest load "
+                          f"({latest_load.run_id[:8]})")
+    return RunRequest(run_key=f"build-after:{latest_load.run_id}", job_name=build_job.name,
+                      tags=dict(WAREHOUSE_RUN_TAGS))
+
+
+def _runs_seen(instance, job_names: tuple[str, ...]) -> list[RunSeen]:
+    """Every unfinished run of `job_names`, and the latest finished ones (by creation and by
+    end): all plan_build needs, however long the history."""
+    records = []
+    for job_name in job_names:
+        records += instance.get_run_records(
+            RunsFilter(job_name=job_name, statuses=NOT_FINISHED_STATUSES))
+        for order_by in ("create_timestamp", "end_time"):
+            records += instance.get_run_records(
+                RunsFilter(job_name=job_name,
+                           statuses=[s for s in DagsterRunStatus
+                                     if s not in NOT_FINISHED_STATUSES]),
+                limit=1, order_by=order_by)
+    seen = {record.dagster_run.run_id: RunSeen(
+        run_id=record.dagster_run.run_id, job_name=record.dagster_run.job_name,
+        status=record.dagster_run.status, created=record.create_timestamp.timestamp(),
+        ended=record.end_time) for record in records}
+    return list(seen.values())
+
+
+@sensor(jobs=[build_job], minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Starts the build (dbt, gates, publish, pack) once the loads are done.")
+def build_after_loads(context: SensorEvaluationContext):
+    decision = plan_build(_runs_seen(context.instance, LOAD_JOBS),
+                          _runs_seen(context.instance, BUILD_JOBS))
+    if isinstance(decision, SkipReason):
+        return decision
+    return [decision]
+
+
+SENSORS = [landing_sensor, build_after_loads]

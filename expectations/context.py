@@ -13,7 +13,9 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 DATA_DOCS_SITE = "consortium_data_docs"
 # Data Docs are rebuilt for each check's own results, and the index lists the newest results
 # only: a full rebuild rendered every stored result on every check (6 s per check on the city
-# bench, and growing with every run).
+# bench, and growing with every run). The index (0.7 s: it re-reads those results) is rebuilt
+# by the metric_values gate, the last of every build, and by a raw gate that found something;
+# a raw gate that passed leaves it to them (expectations/raw_gate.py).
 INDEX_RESULTS_LIMIT = 100
 # The validation results kept per suite: the results of its latest runs (one run = one check
 # of one suite, every batch of it). Older ones are deleted, with their pages.
@@ -71,13 +73,14 @@ def prune_validation_results(context, keep_runs: int = RUNS_KEPT_PER_SUITE) -> i
 
 
 def build_data_docs(context, resource_identifiers: list | None = None,
-                    keep_runs: int = RUNS_KEPT_PER_SUITE) -> None:
+                    keep_runs: int = RUNS_KEPT_PER_SUITE, build_index: bool = True) -> None:
     """Render the pages of `resource_identifiers` (every stored result and suite when None)
-    and the index. Data Docs are a report, not a gate: a failure to render must not fail
-    the check."""
+    and, with `build_index`, the index. Data Docs are a report, not a gate: a failure to
+    render must not fail the check."""
     try:
         prune_validation_results(context, keep_runs)
         context.build_data_docs(site_names=[DATA_DOCS_SITE],
-                                resource_identifiers=resource_identifiers or None)
+                                resource_identifiers=resource_identifiers or None,
+                                build_index=build_index)
     except Exception:  # noqa: BLE001 - logged; the validation outcome stands on its own
         logging.getLogger(__name__).exception("building the Data Docs failed")

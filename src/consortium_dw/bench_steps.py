@@ -37,22 +37,18 @@ def bare_scan(listing: Path) -> dict:
 
 
 def one_day(landing: Path, data_dir: Path, day: str) -> dict:
-    """The pipeline job over one delivery-day partition (what the landing sensor plus the
-    pipeline job do for a new day), with the same lock and Dagster home as `make pipeline`."""
-    from dagster_project import headless
-    from dagster_project.definitions import defs
+    """The pipeline job over one delivery-day partition (what the landing sensor's load plus
+    the build after it do for a new day), with the same lock and Dagster home as `make
+    pipeline`."""
+    from datetime import date
 
-    landing, data_dir = landing.resolve(), data_dir.resolve()
-    with headless.pipeline_lock(data_dir):
-        home = headless.prepare_dagster_home(data_dir)
-        env = {"DAGSTER_HOME": str(home), "CONSORTIUM_LANDING": str(landing),
-               "CONSORTIUM_DATA_DIR": str(data_dir),
-               "DUCKDB_PATH": str(data_dir / "warehouse.duckdb")}
-        with headless._environment(env):
-            headless._fast_dagster_storage_commits()
-            # The partitioned code location (what the sensor and the schedule run), not the
-            # headless history variant: the raw steps and their checks cover that day only.
-            report = headless._execute(day, day, "pipeline", defs)
+    from dagster_project.definitions import defs
+    from dagster_project.headless import run_pipeline
+
+    # The partitioned code location (what the sensor and the schedule run), not the headless
+    # history variant: the raw steps and their checks cover that day only.
+    report = run_pipeline(landing, data_dir, "pipeline", defs,
+                          days=(date.fromisoformat(day), date.fromisoformat(day)))
     print(report.summary(), file=sys.stderr)
     return {"steps": report.steps}
 

@@ -1,0 +1,164 @@
+"""The build sensor: after the loads, one build; never two for the same load, never while a
+load or a build is under way. The plan by hand, the sensor on a real Dagster instance, and a
+re-sent day of the tiny district carried to the served file by the load job, the sensor and
+the build job, as the daemon runs them."""
+
+import shutil
+import time
+from datetime import date
+
+import duckdb
+import pytest
+from dagster import (
+    DagsterInstance,
+    DagsterRunStatus,
+    RunRequest,
+    SkipReason,
+    build_sensor_context,
+    job,
+    op,
+)
+
+from consortium_dw.generator import resend_day
+from consortium_dw.publish import file_sha256
+from dagster_project.definitions import defs
+from dagster_project.headless import DAGSTER_HOME_DIR, run_pipeline
+from dagster_project.sensors import RunSeen, build_after_loads, plan_build
+
+SUCCESS, FAILURE = DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE
+
+
+def load(run_id, created, ended, status=SUCCESS, job_name="ingest"):
+    return RunSeen(run_id=run_id, job_name=job_name, status=status, created=created,
+                   ended=ended)
+
+
+def build(run_id, created, status=SUCCESS, job_name="build"):
+    return RunSeen(run_id=run_id, job_name=job_name, status=status, created=created,
+                   ended=None if status == DagsterRunStatus.STARTED else created + 200)
+
+
+def test_a_finished_load_is_built_once_after_all_loads():
+    # Six systems' loads of one day, the last one (lis) ending at 160.
+    loads = [load(f"{system}-run", created=100, ended=110 + 10 * i)
+             for i, system in enumerate(["his", "phs", "pacs", "emr", "insurance", "lis"])]
+    decision = plan_build(loads, builds=[])
+    assert isinstance(decision, RunRequest)
+    assert decision.job_name == "build"
+    assert decision.run_key == "build-after:lis-run"
+    assert decision.tags == {"consortium/warehouse": "write"}
+
+    # Built from 170 on: nothing to do, whatever became of that build.
+    for status in (SUCCESS, FAILURE, DagsterRunStatus.CANCELED):
+        assert isinstance(plan_build(loads, [build("b1", created=170, status=status)]),
+                          SkipReason)
+    # A build created before the last load ended did not read all of it.
+    assert plan_build(loads, [build("b0", created=150)]).run_key == "build-after:lis-run"
+
+
+def test_nothing_starts_while_a_load_or_a_build_is_under_way():
+    done = load("done", created=100, ended=110)
+    for status in (DagsterRunStatus.QUEUED, DagsterRunStatus.STARTED,
+                   DagsterRunStatus.NOT_STARTED):
+        waiting = load("waiting", created=105, ended=None, status=status)
+        assert "loads are still" in plan_build([done, waiting], []).skip_message
+    running = build("b", created=50, status=DagsterRunStatus.STARTED)
+    assert "already queued or running" in plan_build([done], [running]).skip_message
+
+
+def test_only_a_load_that_succeeded_starts_a_build():
+    assert "no load has succeeded" in plan_build([], []).skip_message
+    failed = load("failed", created=100, ended=110, status=FAILURE)
+    assert "no load has succeeded" in plan_build([failed], []).skip_message
+    # A reference load counts, and so does the headless pipeline as a build.
+    ref = load("ref", created=300, ended=310, job_name="reference")
+    assert plan_build([failed, ref], [build("p", 120, job_name="pipeline")]).run_key == \
+        "build-after:ref"
+    assert isinstance(plan_build([failed, ref], [build("p", 320, job_name="pipeline")]),
+                      SkipReason)
+
+
+@op
+def nothing():
+    return None
+
+
+@job(name="ingest")
+def fake_named_ingest():
+    nothing()
+
+
+@job(name="build")
+def fake_named_build():
+    nothing()
+
+
+def tick(instance):
+    return build_after_loads(build_sensor_context(instance=instance))
+
+
+def test_the_sensor_reads_the_runs_of_the_instance():
+    """Real runs of two one-op jobs named like the load and build jobs (the sensor goes by job
+    name and status only)."""
+    with DagsterInstance.ephemeral() as instance:
+        assert "no load has succeeded" in tick(instance).skip_message
+
+        first = fake_named_ingest.execute_in_process(instance=instance).run_id
+        [request] = tick(instance)
+        assert request.run_key == f"build-after:{first}" and request.job_name == "build"
+
+        time.sleep(0.01)
+        fake_named_build.execute_in_process(instance=instance)
+        assert "built after the latest load" in tick(instance).skip_message
+
+        time.sleep(0.01)
+        second = fake_named_ingest.execute_in_process(instance=instance).run_id
+        [request] = tick(instance)
+        assert request.run_key == f"build-after:{second}"
+
+        instance.create_run_for_job(fake_named_ingest)  # queued, not started
+        assert "loads are still" in tick(instance).skip_message
+
+
+def _served(data_dir, sql):
+    con = duckdb.connect(str(data_dir / "serving.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_a_resent_day_reaches_the_served_file_through_the_build_sensor(
+        tiny_landing, tiny_warehouse, tmp_path):
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    shutil.copytree(tiny_landing, landing)
+    shutil.copytree(tiny_warehouse, data, ignore=shutil.ignore_patterns(".pipeline.lock"))
+    day = max(p.name for p in (landing / "insurance").iterdir())
+    change = resend_day(landing, "insurance", day)
+    assert change["table"] == "settlements"
+    dropped = change["dropped"]["key"]
+    in_served = f"select count(*) from marts.fct_settlements where setl_id = '{dropped}'"
+    assert _served(data, in_served) == [(1,)]
+    served_before = file_sha256(data / "serving.duckdb")
+
+    # What the landing sensor starts for the re-sent folder: the partitioned load of that day.
+    run_pipeline(landing, data, "ingest", defs,
+                 days=(date.fromisoformat(day), date.fromisoformat(day)))
+    assert file_sha256(data / "serving.duckdb") == served_before
+
+    with DagsterInstance.from_config(str(data / DAGSTER_HOME_DIR)) as instance:
+        [request] = tick(instance)
+    assert request.job_name == "build"
+    run_pipeline(landing, data, request.job_name, defs)
+
+    assert _served(data, in_served) == [(0,)]
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    try:
+        con.execute(f"attach '{data / 'marts_db.duckdb'}' as marts_db (read_only)")
+        built = con.execute("select * from marts_db.marts.metric_values order by all").fetchall()
+    finally:
+        con.close()
+    assert _served(data, "select * from marts.metric_values order by all") == built
+    with DagsterInstance.from_config(str(data / DAGSTER_HOME_DIR)) as instance:
+        assert "built after the latest load" in tick(instance).skip_message
