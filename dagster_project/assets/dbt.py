@@ -17,6 +17,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from consortium_dw.marts_file import marts_path
 from dagster_project.resources import WAREHOUSE_POOL, WarehouseResource
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
@@ -78,7 +79,21 @@ def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource,
                   warehouse: WarehouseResource):
     """`dbt build`: models, seeds and data tests, in DAG order."""
     os.environ["DUCKDB_PATH"] = str(warehouse.database)
+    if not context.is_subset:
+        start_from_an_empty_marts_file(warehouse.database)
     yield from dbt.cli(BUILD_ARGS, context=context).stream()
+
+
+def start_from_an_empty_marts_file(warehouse: Path) -> None:
+    """Before a build of every model: every mart is a table or view that the build writes
+    again, and written into a new file they leave none of the free blocks that replacing them
+    in place leaves behind, which the publish would copy into the served file (on the city
+    year 5.8 GB instead of 3.3 GB from the second build on, 4-5 s more per publish). A subset
+    (one model re-run from the UI) still builds in place: it reads the marts it does not
+    rebuild. A failed build leaves the marts it reached; the served file is untouched."""
+    path = marts_path(warehouse)
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
 
 
 class DbtCliWithoutAdapterHandle(DbtCliResource):
