@@ -149,19 +149,23 @@ def plan_build(loads: list[RunSeen], builds: list[RunSeen]) -> RunRequest | Skip
                       tags=dict(WAREHOUSE_RUN_TAGS))
 
 
+FINISHED_STATUSES = [s for s in DagsterRunStatus if s not in NOT_FINISHED_STATUSES]
+
+
 def _runs_seen(instance, job_names: tuple[str, ...]) -> list[RunSeen]:
-    """Every unfinished run of `job_names`, and the latest finished ones (by creation and by
-    end): all plan_build needs, however long the history."""
+    """Every unfinished run of `job_names`, the latest one that succeeded (by end) and the
+    latest finished one (by creation): all plan_build needs, however long the history. The
+    latest success is asked for on its own: a load that failed after it must not hide it."""
     records = []
     for job_name in job_names:
         records += instance.get_run_records(
             RunsFilter(job_name=job_name, statuses=NOT_FINISHED_STATUSES))
-        for order_by in ("create_timestamp", "end_time"):
-            records += instance.get_run_records(
-                RunsFilter(job_name=job_name,
-                           statuses=[s for s in DagsterRunStatus
-                                     if s not in NOT_FINISHED_STATUSES]),
-                limit=1, order_by=order_by)
+        records += instance.get_run_records(
+            RunsFilter(job_name=job_name, statuses=[DagsterRunStatus.SUCCESS]),
+            limit=1, order_by="end_time")
+        records += instance.get_run_records(
+            RunsFilter(job_name=job_name, statuses=FINISHED_STATUSES),
+            limit=1, order_by="create_timestamp")
     seen = {record.dagster_run.run_id: RunSeen(
         run_id=record.dagster_run.run_id, job_name=record.dagster_run.job_name,
         status=record.dagster_run.status, created=record.create_timestamp.timestamp(),

@@ -15,6 +15,7 @@ from dagster import (
     RunRequest,
     SkipReason,
     build_sensor_context,
+    instance_for_test,
     job,
     op,
 )
@@ -93,6 +94,16 @@ def fake_named_build():
     nothing()
 
 
+@op
+def refused():
+    raise ValueError("a refused file")
+
+
+@job(name="ingest")
+def fake_named_failing_ingest():
+    refused()
+
+
 def tick(instance):
     return build_after_loads(build_sensor_context(instance=instance))
 
@@ -100,7 +111,7 @@ def tick(instance):
 def test_the_sensor_reads_the_runs_of_the_instance():
     """Real runs of two one-op jobs named like the load and build jobs (the sensor goes by job
     name and status only)."""
-    with DagsterInstance.ephemeral() as instance:
+    with instance_for_test() as instance:  # SQLite run storage, as the daemon's
         assert "no load has succeeded" in tick(instance).skip_message
 
         first = fake_named_ingest.execute_in_process(instance=instance).run_id
@@ -113,6 +124,11 @@ def test_the_sensor_reads_the_runs_of_the_instance():
 
         time.sleep(0.01)
         second = fake_named_ingest.execute_in_process(instance=instance).run_id
+        # Another system's load, failing after it, does not hide it.
+        time.sleep(0.01)
+        failing = fake_named_failing_ingest.execute_in_process(instance=instance,
+                                                               raise_on_error=False)
+        assert not failing.success
         [request] = tick(instance)
         assert request.run_key == f"build-after:{second}"
 
