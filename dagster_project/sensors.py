@@ -132,10 +132,12 @@ class RunSeen:
 
 def plan_build(loads: list[RunSeen], builds: list[RunSeen]) -> RunRequest | SkipReason:
     """The build to start after `loads`, given the `builds` so far. Pure, so tests can call it."""
-    if any(run.status in NOT_FINISHED_STATUSES for run in loads):
-        return SkipReason("loads are still queued or running")
-    if any(run.status in NOT_FINISHED_STATUSES for run in builds):
-        return SkipReason("a build is already queued or running")
+    waiting = [run for run in loads if run.status in NOT_FINISHED_STATUSES]
+    if waiting:
+        return SkipReason(f"loads are still queued or running: {_named(waiting)}")
+    building = [run for run in builds if run.status in NOT_FINISHED_STATUSES]
+    if building:
+        return SkipReason(f"a build is already queued or running: {_named(building)}")
     succeeded = [run for run in loads if run.status == DagsterRunStatus.SUCCESS and run.ended]
     if not succeeded:
         return SkipReason("no load has succeeded yet")
@@ -147,6 +149,12 @@ def plan_build(loads: list[RunSeen], builds: list[RunSeen]) -> RunRequest | Skip
                           f"({latest_load.run_id[:8]})")
     return RunRequest(run_key=f"build-after:{latest_load.run_id}", job_name=build_job.name,
                       tags=dict(WAREHOUSE_RUN_TAGS))
+
+
+def _named(runs: list[RunSeen]) -> str:
+    """The runs a skip waits for, as the UI shows them (a run stuck unstarted is found here)."""
+    return ", ".join(f"{run.job_name} {run.run_id[:8]} ({run.status.value})"
+                     for run in sorted(runs, key=lambda run: run.created))
 
 
 FINISHED_STATUSES = [s for s in DagsterRunStatus if s not in NOT_FINISHED_STATUSES]

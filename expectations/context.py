@@ -13,9 +13,9 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 DATA_DOCS_SITE = "consortium_data_docs"
 # Data Docs are rebuilt for each check's own results, and the index lists the newest results
 # only: a full rebuild rendered every stored result on every check (6 s per check on the city
-# bench, and growing with every run). The index (0.7 s: it re-reads those results) is rebuilt
-# by the metric_values gate, the last of every build, and by a raw gate that found something;
-# a raw gate that passed leaves it to them (expectations/raw_gate.py).
+# bench, and growing with every run). The index (0.3-0.7 s: it re-reads those results) is
+# rebuilt by the metric_values gate, the last of every build, and by a raw gate that found
+# something; a raw gate that passed leaves it to them (expectations/raw_gate.py).
 INDEX_RESULTS_LIMIT = 100
 # The validation results kept per suite: the results of its latest runs (one run = one check
 # of one suite, every batch of it). Older ones are deleted, with their pages.

@@ -88,7 +88,7 @@ def start_from_an_empty_marts_file(warehouse: Path) -> None:
     """Before a build of every model: every mart is a table or view that the build writes
     again, and written into a new file they leave none of the free blocks that replacing them
     in place leaves behind, which the publish would copy into the served file (on the city
-    year 5.8 GB instead of 3.3 GB from the second build on, 4-5 s more per publish). A subset
+    year 5.8 GB instead of 3.3 GB from the second build on, ~3 s more per publish). A subset
     (one model re-run from the UI) still builds in place: it reads the marts it does not
     rebuild. A failed build leaves the marts it reached; the served file is untouched."""
     path = marts_path(warehouse)

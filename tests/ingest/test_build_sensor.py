@@ -62,7 +62,8 @@ def test_nothing_starts_while_a_load_or_a_build_is_under_way():
     for status in (DagsterRunStatus.QUEUED, DagsterRunStatus.STARTED,
                    DagsterRunStatus.NOT_STARTED):
         waiting = load("waiting", created=105, ended=None, status=status)
-        assert "loads are still" in plan_build([done, waiting], []).skip_message
+        assert plan_build([done, waiting], []).skip_message == (
+            f"loads are still queued or running: ingest waiting ({status.value})")
     running = build("b", created=50, status=DagsterRunStatus.STARTED)
     assert "already queued or running" in plan_build([done], [running]).skip_message
 
