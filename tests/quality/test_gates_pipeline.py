@@ -52,7 +52,10 @@ def failed(evaluation, severity="ERROR") -> set[tuple[str, str]]:
 
 
 def metric_values(path: Path) -> list[tuple]:
-    con = connect_warehouse(path, read_only=True)
+    """marts.metric_values of a warehouse file (its marts file attached) or of the served file,
+    which stands alone: attached, the marts file beside it would answer instead."""
+    con = (duckdb.connect(str(path), read_only=True) if path.name == "serving.duckdb"
+           else connect_warehouse(path, read_only=True))
     try:
         return con.execute("SELECT * FROM marts.metric_values ORDER BY ALL").fetchall()
     finally:
