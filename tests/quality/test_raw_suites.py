@@ -226,7 +226,7 @@ def test_rows_are_read_in_whole_days_within_the_row_budget(warehouse):
 
 def test_a_passing_gate_renders_its_pages_and_leaves_the_index_to_the_build(warehouse,
                                                                             tmp_path):
-    """The index re-reads the newest results (0.7 s a gate on the city bench): a raw gate
+    """The index re-reads the newest results (0.3 s a gate on the city bench): a raw gate
     that passed leaves it to the metric_values gate at the end of the build, a raw gate that
     failed rebuilds it at once."""
     data_dir = tmp_path / "docs"
