@@ -1,8 +1,21 @@
 -- Encounters (人次): a distinct mdtrt_id with at least one valid settlement. Class from
 -- med_type (inpatient wins over outpatient); date = latest enddate of its valid settlements.
 -- Where and for whom: the latest valid settlement's institution and person.
+-- Incremental (macros/incremental/replace_keys.sql): after a complete build, only the
+-- encounters that an affected settlement counted in before or counts in now.
+{{ config(materialized=chain_materialization(), incremental_strategy='replace_keys',
+          unique_key='mdtrt_id') }}
+-- depends_on: {{ ref('int_settlements_affected') }}
+{%- if builds_touched_keys_only() %}
+with affected_encounters as (
+    {{ affected_encounters() }}
+),
+{%- else %}
+with
+{%- endif %}
+
 -- Only the columns read below: DuckDB materialises this CTE (three readers).
-with valid_settlements as (
+valid_settlements as (
     select
         mdtrt_id,
         setl_id,
@@ -15,9 +28,13 @@ with valid_settlements as (
         is_district_resident,
         inst_code,
         is_in_district_inst,
-        is_primary_inst
+        is_primary_inst,
+        _loaded_at
     from {{ ref('int_settlements_netted') }}
     where is_valid
+    {%- if builds_touched_keys_only() %}
+        and mdtrt_id in (select mdtrt_id from affected_encounters)
+    {%- endif %}
 ),
 
 per_encounter as (
@@ -27,7 +44,8 @@ per_encounter as (
         min(begndate) as admission_date,
         max(case when med_class = 'inpatient' then 1 else 0 end) as has_inpatient,
         max(case when med_class = 'outpatient' then 1 else 0 end) as has_outpatient,
-        count(*) as valid_settlements
+        count(*) as valid_settlements,
+        max(_loaded_at) as _loaded_at
     from valid_settlements
     group by mdtrt_id
 ),
@@ -79,5 +97,19 @@ select
     is_district_resident,
     inst_code,
     is_in_district_inst,
-    is_primary_inst
+    is_primary_inst,
+    _loaded_at
 from where_and_whom
+{%- if builds_touched_keys_only() %}
+-- An affected encounter left with no valid settlement: deleted, not inserted.
+union all
+select
+    mdtrt_id,
+    {%- for column in ['encounter_class', 'is_encounter', 'encounter_date', 'admission_date',
+                       'valid_settlements', 'person_key', 'insu_admdvs', 'is_district_resident',
+                       'inst_code', 'is_in_district_inst', 'is_primary_inst', '_loaded_at'] %}
+    null{% if not loop.last %},{% endif %}
+    {%- endfor %}
+from affected_encounters
+where mdtrt_id not in (select mdtrt_id from valid_settlements)
+{%- endif %}

@@ -7,11 +7,25 @@
 --   invalid          vali_flag = 0, or a reversal of an invalid original: counted nowhere
 -- Only the columns this table keeps and the netting reads: the money and the other wide
 -- columns join in at int_settlements_dated, so fct_settlements is the one wide copy.
+-- Incremental (macros/incremental/replace_keys.sql): after a complete build, only the netting
+-- groups of int_settlements_affected are netted again; the netting never crosses a group.
+{{ config(materialized=chain_materialization(), incremental_strategy='replace_keys',
+          unique_key='setl_id') }}
+-- depends_on: {{ ref('int_settlements_affected') }}
+{%- set affected_groups %}
+    {%- if builds_touched_keys_only() %}
+    where {{ netting_group('refd_setl_flag', 'init_setl_id', 'setl_id') }} in (
+        select netting_group from {{ ref('int_settlements_affected') }})
+    {%- endif %}
+{%- endset %}
 with settlements as (
     select
         setl_id, mdtrt_id, person_key, sex, birth_date, insu_admdvs, inst_code,
-        fix_blng_admdvs, med_type, begndate, enddate, setl_time, vali_flag, refd_setl_flag
+        fix_blng_admdvs, med_type, begndate, enddate, setl_time, vali_flag, refd_setl_flag,
+        {{ netting_group('refd_setl_flag', 'init_setl_id', 'setl_id') }} as netting_group,
+        _delivery_date, _loaded_at
     from {{ ref('stg_insurance__settlements') }}
+    {{ affected_groups }}
 ),
 
 -- The netting's links apart from the rows above: DuckDB materialises a CTE read more than
@@ -19,6 +33,7 @@ with settlements as (
 settlement_links as (
     select setl_id, mdtrt_id, vali_flag, refd_setl_flag, init_setl_id, setl_time
     from {{ ref('stg_insurance__settlements') }}
+    {{ affected_groups }}
 ),
 
 district as (
@@ -114,7 +129,10 @@ select
             then billing_district.admdvs is not null
         else coalesce(institutions.is_in_district, false)
     end as is_in_district_inst,
-    coalesce(institutions.is_primary, false) as is_primary_inst
+    coalesce(institutions.is_primary, false) as is_primary_inst,
+    classified.netting_group,
+    classified._delivery_date,
+    classified._loaded_at
 from classified
 left join institutions
     on classified.inst_code = institutions.inst_code
@@ -122,3 +140,20 @@ left join district as insured_district
     on classified.insu_admdvs = insured_district.admdvs
 left join district as billing_district
     on classified.fix_blng_admdvs = billing_district.admdvs
+{%- if builds_touched_keys_only() %}
+-- A settlement of an affected group that is no longer delivered: deleted, not inserted.
+union all
+select
+    affected.setl_id,
+    {%- for column in ['mdtrt_id', 'delivered_mdtrt_id', 'person_key', 'sex', 'birth_date',
+                       'insu_admdvs', 'inst_code', 'med_type', 'med_class', 'begndate',
+                       'enddate', 'setl_time', 'settlement_status', 'is_valid',
+                       'counts_in_money', 'is_orphan_reversal', 'is_district_resident',
+                       'is_in_district_inst', 'is_primary_inst', 'netting_group',
+                       '_delivery_date', '_loaded_at'] %}
+    null as {{ column }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+from (select distinct setl_id from {{ ref('int_settlements_affected') }}) as affected
+where affected.setl_id not in (
+    select setl_id from {{ ref('stg_insurance__settlements') }} {{ affected_groups }})
+{%- endif %}

@@ -1,2 +1,23 @@
 -- Every settlement with its netting status and the date its money counts on.
+-- Incremental (macros/incremental/replace_keys.sql): after a complete build, the affected
+-- settlements and every settlement of an affected encounter (its date may have moved).
+{{ config(materialized=chain_materialization(), incremental_strategy='replace_keys',
+          unique_key='setl_id') }}
+-- depends_on: {{ ref('int_settlements_affected') }}, {{ ref('int_settlements_netted') }}
+{%- if builds_touched_keys_only() %}
+with affected_settlements as (
+    select setl_id from {{ ref('int_settlements_affected') }}
+    union
+    select setl_id
+    from {{ ref('int_settlements_netted') }}
+    where mdtrt_id in ({{ affected_encounters() }})
+)
+
+-- A settlement no longer delivered comes out as a row of nulls: deleted, not inserted.
+select affected_settlements.setl_id, dated.* exclude (setl_id)
+from affected_settlements
+left join {{ ref('int_settlements_dated') }} as dated
+    on affected_settlements.setl_id = dated.setl_id
+{%- else %}
 select * from {{ ref('int_settlements_dated') }}
+{%- endif %}

@@ -1,0 +1,64 @@
+{#- The incremental settlement chain (docs/conventions.md, "Incremental builds").
+
+    A build that the Dagster dbt asset runs after a complete one passes `loads_since`, the
+    newest load it had seen; the chain then rebuilds only the keys that loads after it touched.
+    Every other build (no `loads_since`: the first, a full refresh, a subset re-run from the UI,
+    `dbt build` by hand) rebuilds every row, so a stale key can never survive. -#}
+
+{% macro loads_since() -%}
+    {{ return(var('loads_since', none)) }}
+{%- endmacro %}
+
+{#- True when this model rebuilds only the keys of int_settlements_affected. -#}
+{% macro builds_touched_keys_only() -%}
+    {{ return(is_incremental() and loads_since() is not none) }}
+{%- endmacro %}
+
+{#- Materialisation of the chain: incremental on DuckDB; on Spark (always built whole from
+    the exported Parquet) a plain table. -#}
+{% macro chain_materialization() -%}
+    {{ return('incremental' if target.type == 'duckdb' else 'table') }}
+{%- endmacro %}
+
+{#- Strategy `replace_keys`. The model's incremental select returns every key it rebuilds:
+    the rows as they are now, and a row with a null `_loaded_at` for a key that has no row any
+    more (a settlement a re-sent day dropped, an encounter left with no valid settlement).
+    Every target row of those keys is deleted, then the live rows inserted. `delete+insert`
+    alone never deletes a key that is no longer delivered (docs/metrics.md, "Portability").
+    Without `loads_since` the select is the whole model: every row is replaced. -#}
+{% macro get_incremental_replace_keys_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set temp = arg_dict['temp_relation'] -%}
+    {%- set keys = arg_dict['unique_key'] -%}
+    {%- set keys = [keys] if keys is string else keys -%}
+    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    {%- if loads_since() is none %}
+    delete from {{ target }};
+    {%- else %}
+    delete from {{ target }}
+    where ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ temp }});
+    {%- endif %}
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ temp }}
+    where _loaded_at is not null;
+{%- endmacro %}
+
+{#- A settlement's netting group: an original is its own, a reversal the original it names
+    (int_settlements_netted ranks reversals within it). -#}
+{% macro netting_group(refd_setl_flag, init_setl_id, setl_id) -%}
+    case when {{ refd_setl_flag }} = 1 then coalesce({{ init_setl_id }}, {{ setl_id }})
+        else {{ setl_id }} end
+{%- endmacro %}
+
+{#- The encounters an incremental build rebuilds: those an affected settlement counted in
+    before (int_settlements_affected) or counts in now (int_settlements_netted, rebuilt). -#}
+{% macro affected_encounters() -%}
+    select mdtrt_id
+    from {{ ref('int_settlements_affected') }}
+    where state = 'previous' and mdtrt_id is not null
+    union
+    select mdtrt_id
+    from {{ ref('int_settlements_netted') }}
+    where setl_id in (select setl_id from {{ ref('int_settlements_affected') }})
+        and mdtrt_id is not null
+{%- endmacro %}

@@ -1,0 +1,85 @@
+"""Whether a dbt build may rebuild only what the newest loads touched (the incremental
+settlement chain, dbt/macros/incremental/replace_keys.sql), and from which load on.
+
+A complete, successful build leaves a small state file beside the warehouse: the newest load it
+had seen (`audit.load_log.loaded_at`) and a fingerprint of the reference tables the chain reads.
+The next build takes that file away before it starts and passes `loads_since` to dbt only
+when the file was there and the references are unchanged; otherwise it builds every row again
+(`--full-refresh`). So a build that failed, a subset re-run from the UI, or changed references
+are always followed by a whole build, never by one that trusts a half-written chain. Loads and
+builds never overlap (the pipeline lock, the build sensor), so every load after a build has a
+later `loaded_at` than the newest one that build saw.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+STATE_FILE = ".incremental_build.json"
+# The reference tables int_settlements_netted joins (institutions, district codes).
+CHAIN_REFERENCES = ("ref_institutions", "ref_district")
+LINEAGE = ("_source_file", "_source_line", "_delivery_date", "_loaded_at", "_batch_id")
+
+
+@dataclass(frozen=True)
+class LoadState:
+    loads_through: str | None  # the newest loaded_at, as DuckDB prints it; None: no load yet
+    references: str  # fingerprint of CHAIN_REFERENCES' rows
+
+
+def state_path(warehouse: str | Path) -> Path:
+    return Path(warehouse).resolve().with_name(STATE_FILE)
+
+
+def read_load_state(warehouse: str | Path) -> LoadState:
+    """What the warehouse holds now. Opened read-only: nothing else writes during a build."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        through = con.execute("SELECT CAST(max(loaded_at) AS VARCHAR) FROM audit.load_log"
+                              ).fetchone()[0]
+        parts = []
+        for table in CHAIN_REFERENCES:
+            columns = [name for (name,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' "
+                "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+                if name not in LINEAGE]
+            if not columns:
+                parts.append(f"{table}:absent")
+                continue
+            row = "concat_ws('|', " + ", ".join(f'"{c}"' for c in columns) + ")"
+            parts.append(f"{table}:" + con.execute(
+                f"SELECT coalesce(md5(string_agg({row}, chr(10) ORDER BY {row})), '') "
+                f"FROM raw.{table}").fetchone()[0])
+    finally:
+        con.close()
+    return LoadState(through, ";".join(parts))
+
+
+def take_previous_state(warehouse: str | Path) -> LoadState | None:
+    """The state a complete build left, removed so that only the next complete build writes
+    it again. None: no complete build since the last failure or subset."""
+    path = state_path(warehouse)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        state = LoadState(data["loads_through"], data["references"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        state = None
+    path.unlink(missing_ok=True)
+    return state
+
+
+def record_complete_build(warehouse: str | Path, state: LoadState) -> None:
+    state_path(warehouse).write_text(json.dumps(state.__dict__), encoding="utf-8")
+
+
+def incremental_vars(previous: LoadState | None, now: LoadState) -> dict | None:
+    """dbt vars for a build that may rebuild only the touched keys, or None for a whole one."""
+    if previous is None or previous.loads_through is None:
+        return None
+    if previous.references != now.references:
+        return None
+    return {"loads_since": previous.loads_through}
