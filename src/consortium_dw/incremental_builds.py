@@ -50,7 +50,9 @@ def read_load_state(warehouse: str | Path) -> LoadState:
             if not columns:
                 parts.append(f"{table}:absent")
                 continue
-            row = "concat_ws('|', " + ", ".join(f'"{c}"' for c in columns) + ")"
+            # A null spelt apart from every text, so ('a', null) and (null, 'a') differ.
+            row = "concat_ws('|', " + ", ".join(
+                f"coalesce(cast(\"{c}\" as varchar), chr(0))" for c in columns) + ")"
             parts.append(f"{table}:" + con.execute(
                 f"SELECT coalesce(md5(string_agg({row}, chr(10) ORDER BY {row})), '') "
                 f"FROM raw.{table}").fetchone()[0])

@@ -4,8 +4,9 @@ dbt attaches it as the catalog `marts_db` (dbt/profiles.yml) and writes every mo
 the schema `marts` there (dbt/macros/generate_database_name.sql); raw, quarantine, audit,
 staging, intermediate and explain stay in the warehouse file. The publish is then a copy of one
 file instead of a re-encoding of every mart: on the city year 4 s instead of 64–76 s
-(docs/performance.md). A build of every model starts from a new marts file
-(dagster_project/assets/dbt.py), so the file holds no blocks of the tables it replaced.
+(docs/performance.md). A build of every row starts from a new marts file
+(dagster_project/assets/dbt.py), so the file holds no blocks of the tables it replaced; an
+incremental build (docs/conventions.md) updates it in place.
 
 Every reader of the warehouse attaches the marts file with `attach_marts`, which also puts
 `marts_db.marts` on the search path, so `marts.metric_values` keeps resolving as it did when the

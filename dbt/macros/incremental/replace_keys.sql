@@ -1,7 +1,8 @@
-{#- The incremental settlement chain (docs/conventions.md, "Incremental builds").
+{#- Incremental models (docs/conventions.md, "Incremental builds"): the settlement chain and
+    the largest facts.
 
     A build that the Dagster dbt asset runs after a complete one passes `loads_since`, the
-    newest load it had seen; the chain then rebuilds only the keys that loads after it touched.
+    newest load it had seen; these models then rebuild only the keys that later loads touched.
     Every other build (no `loads_since`: the first, a full refresh, a subset re-run from the UI,
     `dbt build` by hand) rebuilds every row, so a stale key can never survive. -#}
 
@@ -14,9 +15,9 @@
     {{ return(is_incremental() and loads_since() is not none) }}
 {%- endmacro %}
 
-{#- Materialisation of the chain: incremental on DuckDB; on Spark (always built whole from
+{#- Materialisation of these models: incremental on DuckDB; on Spark (always built whole from
     the exported Parquet) a plain table. -#}
-{% macro chain_materialization() -%}
+{% macro incremental_materialization() -%}
     {{ return('incremental' if target.type == 'duckdb' else 'table') }}
 {%- endmacro %}
 
@@ -61,4 +62,25 @@
     from {{ ref('int_settlements_netted') }}
     where setl_id in (select setl_id from {{ ref('int_settlements_affected') }})
         and mdtrt_id is not null
+{%- endmacro %}
+
+{#- The keys of `raw_table` (ingestion's table name, a source) that loads after `loads_since`
+    touched: every key delivered on a day those loads (re)loaded, and every key this model
+    held from such a day (a re-sent day can drop a row, or the newer version of a key). -#}
+{% macro touched_keys(raw_relation, raw_table, key_columns) -%}
+    {%- set keys = key_columns | join(', ') %}
+    with reloaded_days as (
+        select distinct delivery_date
+        from {{ source('load_accounting', 'load_log') }}
+        where table_name = '{{ raw_table }}'
+            and loaded_at > cast('{{ loads_since() }}' as timestamp)
+    )
+
+    select {{ keys }}
+    from {{ raw_relation }}
+    where _delivery_date in (select delivery_date from reloaded_days)
+    union
+    select {{ keys }}
+    from {{ this }}
+    where _delivery_date in (select delivery_date from reloaded_days)
 {%- endmacro %}

@@ -3,7 +3,7 @@
 -- Where and for whom: the latest valid settlement's institution and person.
 -- Incremental (macros/incremental/replace_keys.sql): after a complete build, only the
 -- encounters that an affected settlement counted in before or counts in now.
-{{ config(materialized=chain_materialization(), incremental_strategy='replace_keys',
+{{ config(materialized=incremental_materialization(), incremental_strategy='replace_keys',
           unique_key='mdtrt_id') }}
 -- depends_on: {{ ref('int_settlements_affected') }}
 {%- if builds_touched_keys_only() %}

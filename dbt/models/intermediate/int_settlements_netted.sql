@@ -9,7 +9,7 @@
 -- columns join in at int_settlements_dated, so fct_settlements is the one wide copy.
 -- Incremental (macros/incremental/replace_keys.sql): after a complete build, only the netting
 -- groups of int_settlements_affected are netted again; the netting never crosses a group.
-{{ config(materialized=chain_materialization(), incremental_strategy='replace_keys',
+{{ config(materialized=incremental_materialization(), incremental_strategy='replace_keys',
           unique_key='setl_id') }}
 -- depends_on: {{ ref('int_settlements_affected') }}
 {%- set affected_groups %}

@@ -2,7 +2,7 @@
 -- settlement's enddate.
 -- Incremental (macros/incremental/replace_keys.sql): after a complete build, the encounters
 -- an affected settlement counted in before or counts in now.
-{{ config(materialized=chain_materialization(), incremental_strategy='replace_keys',
+{{ config(materialized=incremental_materialization(), incremental_strategy='replace_keys',
           unique_key='mdtrt_id') }}
 -- depends_on: {{ ref('int_settlements_affected') }}, {{ ref('int_settlements_netted') }}
 with encounters as (

@@ -1,13 +1,33 @@
 -- HIS registrations (门急诊), the base of primary_visit_share.
-select
-    visit_id,
-    inst_code,
-    person_key,
-    visit_time,
-    visit_date,
-    visit_type,
-    booking_channel,
-    mdtrt_id,
-    total_fee,
-    status
-from {{ ref('stg_his__outpatient_visits') }}
+-- Incremental (macros/incremental/replace_keys.sql): after a complete build, only the visits
+-- that later loads touched.
+{{ config(materialized=incremental_materialization(), incremental_strategy='replace_keys',
+          unique_key=['visit_id', 'inst_code']) }}
+with visits as (
+    select
+        visit_id,
+        inst_code,
+        person_key,
+        visit_time,
+        visit_date,
+        visit_type,
+        booking_channel,
+        mdtrt_id,
+        total_fee,
+        status,
+        _delivery_date,
+        _loaded_at
+    from {{ ref('stg_his__outpatient_visits') }}
+)
+{%- if builds_touched_keys_only() %}
+
+-- A visit no longer delivered comes out as a row of nulls: deleted, not inserted.
+select touched.visit_id, touched.inst_code, visits.* exclude (visit_id, inst_code)
+from ({{ touched_keys(source('his', 'outpatient_visits'), 'outpatient_visits',
+                      ['visit_id', 'inst_code']) }}) as touched
+left join visits
+    on touched.visit_id = visits.visit_id and touched.inst_code = visits.inst_code
+{%- else %}
+
+select * from visits
+{%- endif %}

@@ -1,7 +1,7 @@
 -- Every settlement with its netting status and the date its money counts on.
 -- Incremental (macros/incremental/replace_keys.sql): after a complete build, the affected
 -- settlements and every settlement of an affected encounter (its date may have moved).
-{{ config(materialized=chain_materialization(), incremental_strategy='replace_keys',
+{{ config(materialized=incremental_materialization(), incremental_strategy='replace_keys',
           unique_key='setl_id') }}
 -- depends_on: {{ ref('int_settlements_affected') }}, {{ ref('int_settlements_netted') }}
 {%- if builds_touched_keys_only() %}

@@ -1,5 +1,6 @@
-"""The settlement chain rebuilt incrementally (`loads_since`) equals the same chain rebuilt
-whole, on hand-made loads that move rows between netting groups and encounters.
+"""The incremental models rebuilt after a complete build (`loads_since`) equal the same models
+rebuilt whole, on hand-made loads: the settlement chain on loads that move rows between netting
+groups and encounters, and the visits and lab facts on new versions and re-sent days.
 
 The tiny warehouse after its full pipeline is the previous build. Then, as ingestion would
 write them (raw rows with a new `_loaded_at`, and an `audit.load_log` row per delivery day):
@@ -36,10 +37,10 @@ def one(dbt, query):
     return rows[0]
 
 
-def load_log(dbt, day_sql: str) -> None:
+def load_log(dbt, day_sql: str, table: str = "settlements") -> None:
     dbt.sql(f"insert into audit.load_log (batch_id, system, delivery_date, table_name, "
-            f"file_name, loaded_at) values ('test', 'insurance', {day_sql}, 'settlements', "
-            f"'settlements.csv', {LOADED})")
+            f"file_name, loaded_at) values ('test', 'test', {day_sql}, '{table}', "
+            f"'{table}.csv', {LOADED})")
 
 
 def copy_settlement(dbt, original: str, **replace: str) -> None:
@@ -124,17 +125,77 @@ def test_the_incremental_chain_equals_a_whole_rebuild(tiny_copy):
                           f"where mdtrt_id = '{joined_encounter}' and valid_settlements = 2") \
         == (1,)
 
-    tiny_copy.sql("create schema if not exists incremental")
-    for model, schema in COMPARED.items():
-        tiny_copy.sql(f"create table incremental.{model} as select * from {schema}.{model}")
-    tiny_copy("run", "--full-refresh", "--select", *CHAIN)
-    for model, schema in COMPARED.items():
-        differences = tiny_copy.sql(f"""
+    assert_equal_to_a_whole_rebuild(tiny_copy, COMPARED)
+
+
+def assert_equal_to_a_whole_rebuild(dbt, models: dict[str, str]) -> None:
+    dbt.sql("create schema if not exists incremental")
+    for model, schema in models.items():
+        dbt.sql(f"create table incremental.{model} as select * from {schema}.{model}")
+    dbt("run", "--full-refresh", "--select", *models)
+    for model, schema in models.items():
+        differences = dbt.sql(f"""
             select count(*) from (
                 (select * from incremental.{model} except all select * from {schema}.{model})
                 union all
                 (select * from {schema}.{model} except all select * from incremental.{model}))""")
         assert differences == [(0,)], model
+
+
+FACTS = {"fct_outpatient_visits": ("outpatient_visits", ("visit_id", "inst_code"), "total_fee"),
+         "fct_lab_results": ("lab_results", ("report_id", "item_seq"), "recognised")}
+
+
+def test_the_incremental_facts_equal_a_whole_rebuild(tiny_copy):
+    """Per fact: a key's newer version on a new day (the fact takes it); a key delivered once,
+    on a day re-sent without it (the fact drops it); a key whose newest version came on a day
+    re-sent without that version (the fact falls back to the earlier one)."""
+    picked = {}
+    for fact, (table, (key_a, key_b), column) in FACTS.items():
+        keys = f"{key_a}, {key_b}"
+        (last_day,) = one(tiny_copy, f"select max(_delivery_date) from raw.{table}")
+        newer, once, fallback = tiny_copy.sql(f"""
+            select {keys}, {column} from raw.{table}
+            where _delivery_date < date '{last_day}'
+            qualify count(*) over (partition by {keys}) = 1
+            order by {keys} limit 3""")
+        # The fallback key's newer version, on the last day: in the previous build.
+        tiny_copy.sql(f"""
+            insert into raw.{table} select * replace ({column} + 1 as {column},
+                date '{last_day}' as _delivery_date)
+            from raw.{table} where {key_a} = '{fallback[0]}' and {key_b} = {fallback[1]!r}""")
+        picked[fact] = (newer, once, fallback, last_day)
+    tiny_copy("run", "--select", *FACTS)
+
+    for fact, (table, (key_a, key_b), column) in FACTS.items():
+        newer, once, fallback, last_day = picked[fact]
+        tiny_copy.sql(f"""
+            insert into raw.{table} select * replace ({column} + 1 as {column},
+                {NEW_DAY} as _delivery_date, {LOADED} as _loaded_at)
+            from raw.{table} where {key_a} = '{newer[0]}' and {key_b} = {newer[1]!r}""")
+        (once_day,) = one(tiny_copy, f"select _delivery_date from raw.{table} "
+                                     f"where {key_a} = '{once[0]}' and {key_b} = {once[1]!r}")
+        tiny_copy.sql(f"delete from raw.{table} where {key_a} = '{once[0]}' "
+                      f"and {key_b} = {once[1]!r}")
+        tiny_copy.sql(f"delete from raw.{table} where {key_a} = '{fallback[0]}' "
+                      f"and {key_b} = {fallback[1]!r} and _delivery_date = date '{last_day}'")
+        for day in (NEW_DAY, f"date '{once_day}'", f"date '{last_day}'"):
+            tiny_copy.sql(f"update raw.{table} set _loaded_at = {LOADED} "
+                          f"where _delivery_date = {day}")
+            load_log(tiny_copy, day, table)
+
+    tiny_copy("run", "--select", *FACTS, "--vars", json.dumps({"loads_since": SINCE}))
+    for fact, (_, (key_a, key_b), column) in FACTS.items():
+        newer, once, fallback, _ = picked[fact]
+
+        def value(key, fact=fact, key_a=key_a, key_b=key_b, column=column):
+            return tiny_copy.sql(f"select {column} from marts.{fact} "
+                                 f"where {key_a} = '{key[0]}' and {key_b} = {key[1]!r}")
+
+        assert value(newer) == [(newer[2] + 1,)], fact
+        assert value(once) == [], fact
+        assert value(fallback) == [(fallback[2],)], fact
+    assert_equal_to_a_whole_rebuild(tiny_copy, dict.fromkeys(FACTS, "marts"))
 
 
 def test_without_loads_since_every_row_is_rebuilt(tiny_copy):
