@@ -91,13 +91,13 @@ def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource,
     if context.is_subset:
         yield from dbt.cli(BUILD_ARGS, context=context).stream()
         return
-    now = read_load_state(warehouse.database)
+    now = read_load_state(warehouse.database, DBT_PROJECT_DIR)
     build_vars = incremental_vars(previous, now)
     if build_vars is None:
         start_from_an_empty_marts_file(warehouse.database)
         args = [*BUILD_ARGS, "--full-refresh"]
         context.log.info("dbt build of every row (no complete build to continue from, or the "
-                         "references changed)")
+                         "references or the dbt project changed)")
     else:
         args = [*BUILD_ARGS, "--vars", json.dumps(build_vars)]
         context.log.info(f"dbt build: the settlement chain rebuilds what loads after "

@@ -4,15 +4,17 @@ settlement chain, dbt/macros/incremental/replace_keys.sql), and from which load 
 A complete, successful build leaves a small state file beside the warehouse: the newest load it
 had seen (`audit.load_log.loaded_at`) and a fingerprint of the reference tables the chain reads.
 The next build takes that file away before it starts and passes `loads_since` to dbt only
-when the file was there and the references are unchanged; otherwise it builds every row again
-(`--full-refresh`). So a build that failed, a subset re-run from the UI, or changed references
-are always followed by a whole build, never by one that trusts a half-written chain. Loads and
+when the file was there and neither the references nor the dbt project changed; otherwise it
+builds every row again (`--full-refresh`). So a build that failed, a subset re-run from the UI,
+changed references or changed models (a new column, a corrected rule) are always followed by a
+whole build, never by one that trusts a half-written or outdated chain. Loads and
 builds never overlap (the pipeline lock, the build sensor), so every load after a build has a
 later `loaded_at` than the newest one that build saw.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,20 +25,36 @@ STATE_FILE = ".incremental_build.json"
 # The reference tables int_settlements_netted joins (institutions, district codes).
 CHAIN_REFERENCES = ("ref_institutions", "ref_district")
 LINEAGE = ("_source_file", "_source_line", "_delivery_date", "_loaded_at", "_batch_id")
+# What a build's result depends on besides the data.
+PROJECT_PARTS = ("models", "macros", "seeds", "dbt_project.yml")
 
 
 @dataclass(frozen=True)
 class LoadState:
     loads_through: str | None  # the newest loaded_at, as DuckDB prints it; None: no load yet
     references: str  # fingerprint of CHAIN_REFERENCES' rows
+    project: str = ""  # fingerprint of the dbt project's PROJECT_PARTS
+
+
+def project_fingerprint(dbt_dir: str | Path) -> str:
+    digest = hashlib.sha256()
+    root = Path(dbt_dir)
+    for part in PROJECT_PARTS:
+        paths = [root / part] if (root / part).is_file() else sorted((root / part).rglob("*"))
+        for path in paths:
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def state_path(warehouse: str | Path) -> Path:
     return Path(warehouse).resolve().with_name(STATE_FILE)
 
 
-def read_load_state(warehouse: str | Path) -> LoadState:
-    """What the warehouse holds now. Opened read-only: nothing else writes during a build."""
+def read_load_state(warehouse: str | Path, dbt_dir: str | Path) -> LoadState:
+    """What the warehouse and the dbt project hold now. Opened read-only: nothing else writes
+    during a build."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         through = con.execute("SELECT CAST(max(loaded_at) AS VARCHAR) FROM audit.load_log"
@@ -58,7 +76,7 @@ def read_load_state(warehouse: str | Path) -> LoadState:
                 f"FROM raw.{table}").fetchone()[0])
     finally:
         con.close()
-    return LoadState(through, ";".join(parts))
+    return LoadState(through, ";".join(parts), project_fingerprint(dbt_dir))
 
 
 def take_previous_state(warehouse: str | Path) -> LoadState | None:
@@ -67,7 +85,7 @@ def take_previous_state(warehouse: str | Path) -> LoadState | None:
     path = state_path(warehouse)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        state = LoadState(data["loads_through"], data["references"])
+        state = LoadState(data["loads_through"], data["references"], data["project"])
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         state = None
     path.unlink(missing_ok=True)
@@ -82,6 +100,6 @@ def incremental_vars(previous: LoadState | None, now: LoadState) -> dict | None:
     """dbt vars for a build that may rebuild only the touched keys, or None for a whole one."""
     if previous is None or previous.loads_through is None:
         return None
-    if previous.references != now.references:
+    if previous.references != now.references or previous.project != now.project:
         return None
     return {"loads_since": previous.loads_through}

@@ -14,7 +14,8 @@ import pytest
 from consortium_dw.marts_file import connect_warehouse, marts_path
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
-# The facts that were incremental until a re-sent day showed they kept dropped rows.
+# The facts that were incremental (delete+insert) until a re-sent day showed they kept dropped
+# rows; fct_lab_results is incremental again, by replace_keys (test_incremental_models.py).
 REBUILT_FACTS = ("fct_lab_results", "fct_imaging_studies", "fct_fd_services",
                      "fct_chronic_followups")
 

@@ -37,6 +37,14 @@ def warehouse(tmp_path):
     return path
 
 
+def dbt_project(tmp_path):
+    root = tmp_path / "dbt"
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "fct_a.sql").write_text("select 1 as a\n", encoding="utf-8")
+    (root / "dbt_project.yml").write_text("name: p\n", encoding="utf-8")
+    return root
+
+
 def change(path, sql):
     con = duckdb.connect(str(path))
     con.execute(sql)
@@ -44,23 +52,23 @@ def change(path, sql):
 
 
 def test_the_state_names_the_newest_load_and_moves_only_with_the_references(tmp_path):
-    path = warehouse(tmp_path)
-    state = read_load_state(path)
+    path, project = warehouse(tmp_path), dbt_project(tmp_path)
+    state = read_load_state(path, project)
     assert state.loads_through == "2025-01-03 09:30:00.25"
 
     # Reloaded unchanged (every load of ref/ replaces the tables with new lineage): the same.
     change(path, "update raw.ref_institutions set _loaded_at = '2025-02-01', _batch_id = 'b2'")
-    assert read_load_state(path).references == state.references
+    assert read_load_state(path, project).references == state.references
     change(path, "update raw.ref_institutions set inst_type = '二级医院' where inst_code = 'H1'")
-    assert read_load_state(path).references != state.references
+    assert read_load_state(path, project).references != state.references
     change(path, "update raw.ref_institutions set inst_type = '三级医院' where inst_code = 'H1'")
     change(path, "insert into raw.ref_district values ('150106', 'a', 2, null, null, null)")
-    assert read_load_state(path).references != state.references
+    assert read_load_state(path, project).references != state.references
 
 
 def test_only_a_recorded_complete_build_with_the_same_references_is_continued(tmp_path):
-    path = warehouse(tmp_path)
-    now = read_load_state(path)
+    path, project = warehouse(tmp_path), dbt_project(tmp_path)
+    now = read_load_state(path, project)
     assert take_previous_state(path) is None  # never built
     assert incremental_vars(None, now) is None
 
@@ -72,7 +80,12 @@ def test_only_a_recorded_complete_build_with_the_same_references_is_continued(tm
     assert not state_path(path).exists()
     assert take_previous_state(path) is None
 
-    assert incremental_vars(LoadState(now.loads_through, "other references"), now) is None
-    assert incremental_vars(LoadState(None, now.references), now) is None
+    assert incremental_vars(LoadState(now.loads_through, "other", now.project), now) is None
+    assert incremental_vars(LoadState(None, now.references, now.project), now) is None
+    # A model changed since the build (a new column, a corrected rule): a whole build.
+    (project / "models" / "fct_a.sql").write_text("select 2 as a\n", encoding="utf-8")
+    changed = read_load_state(path, project)
+    assert changed.project != now.project
+    assert incremental_vars(now, changed) is None
     state_path(path).write_text("{not json", encoding="utf-8")
     assert take_previous_state(path) is None
