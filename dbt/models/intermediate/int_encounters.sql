@@ -79,37 +79,38 @@ where_and_whom as (
         order by valid_settlements.enddate desc, valid_settlements.setl_time desc,
             valid_settlements.setl_id desc
     ) = 1
-)
+),
 
-select
-    mdtrt_id,
-    case
-        when has_inpatient = 1 then 'inpatient'
-        when has_outpatient = 1 then 'outpatient'
-        else 'other'
-    end as encounter_class,
-    has_inpatient = 1 or has_outpatient = 1 as is_encounter,
-    encounter_date,
-    admission_date,
-    valid_settlements,
-    person_key,
-    insu_admdvs,
-    is_district_resident,
-    inst_code,
-    is_in_district_inst,
-    is_primary_inst,
-    _loaded_at
-from where_and_whom
+encounters as (
+    select
+        mdtrt_id,
+        case
+            when has_inpatient = 1 then 'inpatient'
+            when has_outpatient = 1 then 'outpatient'
+            else 'other'
+        end as encounter_class,
+        has_inpatient = 1 or has_outpatient = 1 as is_encounter,
+        encounter_date,
+        admission_date,
+        valid_settlements,
+        person_key,
+        insu_admdvs,
+        is_district_resident,
+        inst_code,
+        is_in_district_inst,
+        is_primary_inst,
+        _loaded_at
+    from where_and_whom
+)
 {%- if builds_touched_keys_only() %}
--- An affected encounter left with no valid settlement: deleted, not inserted.
-union all
-select
-    mdtrt_id,
-    {%- for column in ['encounter_class', 'is_encounter', 'encounter_date', 'admission_date',
-                       'valid_settlements', 'person_key', 'insu_admdvs', 'is_district_resident',
-                       'inst_code', 'is_in_district_inst', 'is_primary_inst', '_loaded_at'] %}
-    null{% if not loop.last %},{% endif %}
-    {%- endfor %}
+
+-- Every affected encounter; one left with no valid settlement comes out as a row of nulls:
+-- deleted, not inserted.
+select affected_encounters.mdtrt_id, encounters.* exclude (mdtrt_id)
 from affected_encounters
-where mdtrt_id not in (select mdtrt_id from valid_settlements)
+left join encounters
+    on affected_encounters.mdtrt_id = encounters.mdtrt_id
+{%- else %}
+
+select * from encounters
 {%- endif %}

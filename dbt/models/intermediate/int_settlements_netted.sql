@@ -97,63 +97,60 @@ classified as (
         on settlements.setl_id = cancelled.setl_id
     left join reversal_rank
         on settlements.setl_id = reversal_rank.setl_id
-)
+),
 
-select
-    classified.setl_id,
-    classified.encounter_mdtrt_id as mdtrt_id,
-    classified.mdtrt_id as delivered_mdtrt_id,
-    classified.person_key,
-    classified.sex,
-    classified.birth_date,
-    classified.insu_admdvs,
-    classified.inst_code,
-    classified.med_type,
-    case
-        when classified.med_type in ('21', '22', '23', '24', '25', '52') then 'inpatient'
-        when classified.med_type in ('11', '12', '13', '14', '15', '16', '19', '51')
-            then 'outpatient'
-        else 'other'
-    end as med_class,
-    classified.begndate,
-    classified.enddate,
-    classified.setl_time,
-    classified.settlement_status,
-    classified.settlement_status = 'valid' as is_valid,
-    classified.settlement_status in ('valid', 'cancelled', 'reversal') as counts_in_money,
-    classified.settlement_status = 'orphan_reversal' as is_orphan_reversal,
-    insured_district.admdvs is not null as is_district_resident,
-    -- Where the settlement happened: fix_blng_admdvs, else the institution's reference row.
-    case
-        when classified.fix_blng_admdvs is not null
-            then billing_district.admdvs is not null
-        else coalesce(institutions.is_in_district, false)
-    end as is_in_district_inst,
-    coalesce(institutions.is_primary, false) as is_primary_inst,
-    classified.netting_group,
-    classified._delivery_date,
-    classified._loaded_at
-from classified
-left join institutions
-    on classified.inst_code = institutions.inst_code
-left join district as insured_district
-    on classified.insu_admdvs = insured_district.admdvs
-left join district as billing_district
-    on classified.fix_blng_admdvs = billing_district.admdvs
+netted as (
+    select
+        classified.setl_id,
+        classified.encounter_mdtrt_id as mdtrt_id,
+        classified.mdtrt_id as delivered_mdtrt_id,
+        classified.person_key,
+        classified.sex,
+        classified.birth_date,
+        classified.insu_admdvs,
+        classified.inst_code,
+        classified.med_type,
+        case
+            when classified.med_type in ('21', '22', '23', '24', '25', '52') then 'inpatient'
+            when classified.med_type in ('11', '12', '13', '14', '15', '16', '19', '51')
+                then 'outpatient'
+            else 'other'
+        end as med_class,
+        classified.begndate,
+        classified.enddate,
+        classified.setl_time,
+        classified.settlement_status,
+        classified.settlement_status = 'valid' as is_valid,
+        classified.settlement_status in ('valid', 'cancelled', 'reversal') as counts_in_money,
+        classified.settlement_status = 'orphan_reversal' as is_orphan_reversal,
+        insured_district.admdvs is not null as is_district_resident,
+        -- Where the settlement happened: fix_blng_admdvs, else the institution's reference row.
+        case
+            when classified.fix_blng_admdvs is not null
+                then billing_district.admdvs is not null
+            else coalesce(institutions.is_in_district, false)
+        end as is_in_district_inst,
+        coalesce(institutions.is_primary, false) as is_primary_inst,
+        classified.netting_group,
+        classified._delivery_date,
+        classified._loaded_at
+    from classified
+    left join institutions
+        on classified.inst_code = institutions.inst_code
+    left join district as insured_district
+        on classified.insu_admdvs = insured_district.admdvs
+    left join district as billing_district
+        on classified.fix_blng_admdvs = billing_district.admdvs
+)
 {%- if builds_touched_keys_only() %}
--- A settlement of an affected group that is no longer delivered: deleted, not inserted.
-union all
-select
-    affected.setl_id,
-    {%- for column in ['mdtrt_id', 'delivered_mdtrt_id', 'person_key', 'sex', 'birth_date',
-                       'insu_admdvs', 'inst_code', 'med_type', 'med_class', 'begndate',
-                       'enddate', 'setl_time', 'settlement_status', 'is_valid',
-                       'counts_in_money', 'is_orphan_reversal', 'is_district_resident',
-                       'is_in_district_inst', 'is_primary_inst', 'netting_group',
-                       '_delivery_date', '_loaded_at'] %}
-    null as {{ column }}{% if not loop.last %},{% endif %}
-    {%- endfor %}
+
+-- Every affected settlement; one no longer delivered comes out as a row of nulls: deleted,
+-- not inserted.
+select affected.setl_id, netted.* exclude (setl_id)
 from (select distinct setl_id from {{ ref('int_settlements_affected') }}) as affected
-where affected.setl_id not in (
-    select setl_id from {{ ref('stg_insurance__settlements') }} {{ affected_groups }})
+left join netted
+    on affected.setl_id = netted.setl_id
+{%- else %}
+
+select * from netted
 {%- endif %}
