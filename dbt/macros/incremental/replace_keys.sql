@@ -84,3 +84,18 @@
     from {{ this }}
     where _delivery_date in (select delivery_date from reloaded_days)
 {%- endmacro %}
+
+{#- Every key of `keys_query` with its row in `rows` (a CTE or relation holding the model's
+    rows for those keys), or a row of nulls when it has none: what replace_keys deletes and
+    inserts. -#}
+{% macro rows_for_keys(keys_query, rows, key_columns) -%}
+    select
+        {%- for key in key_columns %}
+        keys_to_replace.{{ key }},
+        {%- endfor %}
+        rows_now.* exclude ({{ key_columns | join(', ') }})
+    from ({{ keys_query }}) as keys_to_replace
+    left join {{ rows }} as rows_now
+        on {% for key in key_columns %}keys_to_replace.{{ key }} = rows_now.{{ key }}
+        {%- if not loop.last %} and {% endif %}{% endfor %}
+{%- endmacro %}

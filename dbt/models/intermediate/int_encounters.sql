@@ -106,10 +106,7 @@ encounters as (
 
 -- Every affected encounter; one left with no valid settlement comes out as a row of nulls:
 -- deleted, not inserted.
-select affected_encounters.mdtrt_id, encounters.* exclude (mdtrt_id)
-from affected_encounters
-left join encounters
-    on affected_encounters.mdtrt_id = encounters.mdtrt_id
+{{ rows_for_keys('select mdtrt_id from affected_encounters', 'encounters', ['mdtrt_id']) }}
 {%- else %}
 
 select * from encounters

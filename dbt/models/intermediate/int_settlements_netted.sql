@@ -146,10 +146,8 @@ netted as (
 
 -- Every affected settlement; one no longer delivered comes out as a row of nulls: deleted,
 -- not inserted.
-select affected.setl_id, netted.* exclude (setl_id)
-from (select distinct setl_id from {{ ref('int_settlements_affected') }}) as affected
-left join netted
-    on affected.setl_id = netted.setl_id
+{{ rows_for_keys('select distinct setl_id from ' ~ ref('int_settlements_affected'), 'netted',
+                 ['setl_id']) }}
 {%- else %}
 
 select * from netted

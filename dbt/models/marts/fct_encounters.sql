@@ -25,10 +25,7 @@ with encounters as (
 {%- if builds_touched_keys_only() %}
 
 -- An encounter that is no longer one comes out as a row of nulls: deleted, not inserted.
-select affected.mdtrt_id, encounters.* exclude (mdtrt_id)
-from ({{ affected_encounters() }}) as affected
-left join encounters
-    on affected.mdtrt_id = encounters.mdtrt_id
+{{ rows_for_keys(affected_encounters(), 'encounters', ['mdtrt_id']) }}
 {%- else %}
 
 select * from encounters

@@ -25,11 +25,9 @@ with results as (
 {%- if builds_touched_keys_only() %}
 
 -- An item no longer delivered comes out as a row of nulls: deleted, not inserted.
-select touched.report_id, touched.item_seq, results.* exclude (report_id, item_seq)
-from ({{ touched_keys(source('lis', 'lab_results'), 'lab_results',
-                      ['report_id', 'item_seq']) }}) as touched
-left join results
-    on touched.report_id = results.report_id and touched.item_seq = results.item_seq
+{{ rows_for_keys(touched_keys(source('lis', 'lab_results'), 'lab_results',
+                              ['report_id', 'item_seq']),
+                 'results', ['report_id', 'item_seq']) }}
 {%- else %}
 
 select * from results

@@ -22,11 +22,9 @@ with visits as (
 {%- if builds_touched_keys_only() %}
 
 -- A visit no longer delivered comes out as a row of nulls: deleted, not inserted.
-select touched.visit_id, touched.inst_code, visits.* exclude (visit_id, inst_code)
-from ({{ touched_keys(source('his', 'outpatient_visits'), 'outpatient_visits',
-                      ['visit_id', 'inst_code']) }}) as touched
-left join visits
-    on touched.visit_id = visits.visit_id and touched.inst_code = visits.inst_code
+{{ rows_for_keys(touched_keys(source('his', 'outpatient_visits'), 'outpatient_visits',
+                              ['visit_id', 'inst_code']),
+                 'visits', ['visit_id', 'inst_code']) }}
 {%- else %}
 
 select * from visits

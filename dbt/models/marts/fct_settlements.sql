@@ -14,10 +14,8 @@ with affected_settlements as (
 )
 
 -- A settlement no longer delivered comes out as a row of nulls: deleted, not inserted.
-select affected_settlements.setl_id, dated.* exclude (setl_id)
-from affected_settlements
-left join {{ ref('int_settlements_dated') }} as dated
-    on affected_settlements.setl_id = dated.setl_id
+{{ rows_for_keys('select setl_id from affected_settlements', ref('int_settlements_dated'),
+                 ['setl_id']) }}
 {%- else %}
 select * from {{ ref('int_settlements_dated') }}
 {%- endif %}
