@@ -85,7 +85,7 @@ class ConsortiumDbtTranslator(DagsterDbtTranslator):
 def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource,
                   warehouse: WarehouseResource):
     """`dbt build`: models, seeds and data tests, in DAG order. After a complete build, the
-    settlement chain rebuilds only what newer loads touched (consortium_dw.incremental_builds)."""
+    incremental models rebuild only what newer loads touched (consortium_dw.incremental_builds)."""
     os.environ["DUCKDB_PATH"] = str(warehouse.database)
     previous = take_previous_state(warehouse.database)
     if context.is_subset:
@@ -100,7 +100,7 @@ def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource,
                          "references or the dbt project changed)")
     else:
         args = [*BUILD_ARGS, "--vars", json.dumps(build_vars)]
-        context.log.info(f"dbt build: the settlement chain rebuilds what loads after "
+        context.log.info(f"dbt build: the incremental models rebuild what loads after "
                          f"{build_vars['loads_since']} touched")
     yield from dbt.cli(args, context=context).stream()
     record_complete_build(warehouse.database, now)
@@ -111,7 +111,7 @@ def start_from_an_empty_marts_file(warehouse: Path) -> None:
     again, and written into a new file they leave none of the free blocks that replacing them
     in place leaves behind, which the publish would copy into the served file (on the city
     year 5.8 GB instead of 3.3 GB from the second build on, ~3 s more per publish). An
-    incremental build keeps the file: its chain's marts are updated in place. A subset (one
+    incremental build keeps the file: its incremental marts are updated in place. A subset (one
     model re-run from the UI) builds in place too. A failed build leaves the marts it reached;
     the served file is untouched."""
     path = marts_path(warehouse)

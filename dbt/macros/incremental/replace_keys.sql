@@ -10,7 +10,7 @@
     {{ return(var('loads_since', none)) }}
 {%- endmacro %}
 
-{#- True when this model rebuilds only the keys of int_settlements_affected. -#}
+{#- True when this model rebuilds only the keys that loads after `loads_since` touched. -#}
 {% macro builds_touched_keys_only() -%}
     {{ return(is_incremental() and loads_since() is not none) }}
 {%- endmacro %}
