@@ -5,6 +5,8 @@
 -- delivered today can cancel a settlement delivered months ago, and a re-sent day that drops
 -- a reversal revives its original. A settlement's group, and the encounter it counted in, are
 -- taken from both states, so a settlement that moved or vanished is rebuilt too.
+-- The previous int_settlements_netted is read by name, not ref() (that would be a cycle):
+-- int_settlements_netted refs this model, so this one always runs before it is replaced.
 -- Empty on every other build: the chain then rebuilds every row.
 -- depends_on: {{ ref('stg_insurance__settlements') }}
 {%- set previous = adapter.get_relation(this.database, this.schema, 'int_settlements_netted')
