@@ -65,24 +65,24 @@
 {%- endmacro %}
 
 {#- The keys of `raw_table` (ingestion's table name, a source) that loads after `loads_since`
-    touched: every key delivered on a day those loads (re)loaded, and every key this model
-    held from such a day (a re-sent day can drop a row, or the newer version of a key). -#}
-{% macro touched_keys(raw_relation, raw_table, key_columns) -%}
+    touched: every key delivered on a day those loads (re)loaded, and every key the previous
+    build held from such a day (`held`: this model's rows by default; a re-sent day can drop a
+    row, or the newer version of a key). -#}
+{% macro touched_keys(raw_relation, raw_table, key_columns, held=none) -%}
     {%- set keys = key_columns | join(', ') %}
-    with reloaded_days as (
-        select distinct delivery_date
+    {%- set reloaded_days %}
+        select delivery_date
         from {{ source('load_accounting', 'load_log') }}
         where table_name = '{{ raw_table }}'
             and loaded_at > cast('{{ loads_since() }}' as timestamp)
-    )
-
+    {%- endset %}
     select {{ keys }}
     from {{ raw_relation }}
-    where _delivery_date in (select delivery_date from reloaded_days)
+    where _delivery_date in ({{ reloaded_days }})
     union
     select {{ keys }}
-    from {{ this }}
-    where _delivery_date in (select delivery_date from reloaded_days)
+    from {{ held if held is not none else this }}
+    where _delivery_date in ({{ reloaded_days }})
 {%- endmacro %}
 
 {#- Every key of `keys_query` with its row in `rows` (a CTE or relation holding the model's

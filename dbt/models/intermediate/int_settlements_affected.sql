@@ -13,23 +13,11 @@
     if execute else none %}
 
 {%- if loads_since() is not none and previous is not none %}
-with reloaded_days as (
-    select distinct delivery_date
-    from {{ source('load_accounting', 'load_log') }}
-    where table_name = 'settlements'
-        and loaded_at > cast('{{ loads_since() }}' as timestamp)
-),
-
 -- Every raw version delivered on a reloaded day (the newest or not), and what the previous
 -- build held from those days (a row the re-send dropped is only there).
-touched as (
-    select setl_id
-    from {{ source('insurance', 'settlements') }}
-    where _delivery_date in (select delivery_date from reloaded_days)
-    union
-    select setl_id
-    from {{ previous }}
-    where _delivery_date in (select delivery_date from reloaded_days)
+with touched as (
+    {{ touched_keys(source('insurance', 'settlements'), 'settlements', ['setl_id'],
+                    held=previous) }}
 ),
 
 current_settlements as (
