@@ -7,19 +7,22 @@ The manifest is (re)built with `dbt parse` at import when it is missing or older
 project's files, so a fresh checkout and an edited model both load without a manual step.
 """
 
-import json
 import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from packaging import version
 
 from consortium_dw.incremental_builds import (
-    incremental_vars,
+    LOADS_SINCE_ENV,
+    loads_since,
     read_load_state,
     record_complete_build,
     take_previous_state,
@@ -87,22 +90,30 @@ def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource,
     """`dbt build`: models, seeds and data tests, in DAG order. After a complete build, the
     incremental models rebuild only what newer loads touched (consortium_dw.incremental_builds)."""
     os.environ["DUCKDB_PATH"] = str(warehouse.database)
+    # Only this asset's incremental build passes loads_since, for its own dbt command.
+    os.environ.pop(LOADS_SINCE_ENV, None)
     previous = take_previous_state(warehouse.database)
     if context.is_subset:
         yield from dbt.cli(BUILD_ARGS, context=context).stream()
         return
     now = read_load_state(warehouse.database, DBT_PROJECT_DIR)
-    build_vars = incremental_vars(previous, now)
-    if build_vars is None:
+    since = loads_since(previous, now)
+    if since is None:
         start_from_an_empty_marts_file(warehouse.database)
         args = [*BUILD_ARGS, "--full-refresh"]
         context.log.info("dbt build of every row (no complete build to continue from, or the "
                          "references or the dbt project changed)")
     else:
-        args = [*BUILD_ARGS, "--vars", json.dumps(build_vars)]
-        context.log.info(f"dbt build: the incremental models rebuild what loads after "
-                         f"{build_vars['loads_since']} touched")
-    yield from dbt.cli(args, context=context).stream()
+        os.environ[LOADS_SINCE_ENV] = since
+        args = BUILD_ARGS
+        context.log.info(f"dbt build: the incremental models rebuild what loads after {since} "
+                         "touched")
+    try:
+        invocation = dbt.cli(args, context=context)
+    finally:
+        # The dbt process has its environment; nothing else in this process inherits it.
+        os.environ.pop(LOADS_SINCE_ENV, None)
+    yield from invocation.stream()
     record_complete_build(warehouse.database, now)
 
 
@@ -126,6 +137,13 @@ class DbtCliWithoutAdapterHandle(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        """dagster-dbt runs `dbt --version` once per run to learn this: 3.8 s, most of it dbt
+        asking PyPI for its latest release. DBT_EXECUTABLE is this environment's own dbt, so
+        the installed dbt-core's version is the executable's."""
+        return version.parse(metadata.version("dbt-core"))
 
 
 RESOURCES = {

@@ -3,9 +3,10 @@ settlement chain, dbt/macros/incremental/replace_keys.sql), and from which load 
 
 A complete, successful build leaves a small state file beside the warehouse: the newest load it
 had seen (`audit.load_log.loaded_at`) and a fingerprint of the reference tables the chain reads.
-The next build takes that file away before it starts and passes `loads_since` to dbt only
-when the file was there and neither the references nor the dbt project changed; otherwise it
-builds every row again (`--full-refresh`). So a build that failed, a subset re-run from the UI,
+The next build takes that file away before it starts and passes `loads_since` to dbt (in
+LOADS_SINCE_ENV, for its dbt command only) only when the file was there and neither the
+references nor the dbt project changed; otherwise it builds every row again
+(`--full-refresh`). So a build that failed, a subset re-run from the UI,
 changed references or changed models (a new column, a corrected rule) are always followed by a
 whole build, never by one that trusts a half-written or outdated chain. Loads and
 builds never overlap (the pipeline lock, the build sensor), so every load after a build has a
@@ -22,6 +23,9 @@ from pathlib import Path
 import duckdb
 
 STATE_FILE = ".incremental_build.json"
+# Read by the macro loads_since() (dbt/macros/incremental/replace_keys.sql). An environment
+# variable rather than `--vars`, which would make dbt parse the whole project again.
+LOADS_SINCE_ENV = "CONSORTIUM_DBT_LOADS_SINCE"
 # The reference tables int_settlements_netted joins (institutions, district codes).
 CHAIN_REFERENCES = ("ref_institutions", "ref_district")
 LINEAGE = ("_source_file", "_source_line", "_delivery_date", "_loaded_at", "_batch_id")
@@ -96,10 +100,11 @@ def record_complete_build(warehouse: str | Path, state: LoadState) -> None:
     state_path(warehouse).write_text(json.dumps(state.__dict__), encoding="utf-8")
 
 
-def incremental_vars(previous: LoadState | None, now: LoadState) -> dict | None:
-    """dbt vars for a build that may rebuild only the touched keys, or None for a whole one."""
+def loads_since(previous: LoadState | None, now: LoadState) -> str | None:
+    """`loads_since` for a build that may rebuild only the touched keys (the newest load the
+    previous build saw), or None for a build of every row."""
     if previous is None or previous.loads_through is None:
         return None
     if previous.references != now.references or previous.project != now.project:
         return None
-    return {"loads_since": previous.loads_through}
+    return previous.loads_through

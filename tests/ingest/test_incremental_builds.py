@@ -7,7 +7,7 @@ import duckdb
 
 from consortium_dw.incremental_builds import (
     LoadState,
-    incremental_vars,
+    loads_since,
     read_load_state,
     record_complete_build,
     state_path,
@@ -70,22 +70,22 @@ def test_only_a_recorded_complete_build_with_the_same_references_is_continued(tm
     path, project = warehouse(tmp_path), dbt_project(tmp_path)
     now = read_load_state(path, project)
     assert take_previous_state(path) is None  # never built
-    assert incremental_vars(None, now) is None
+    assert loads_since(None, now) is None
 
     record_complete_build(path, now)
     previous = take_previous_state(path)
     assert previous == now
-    assert incremental_vars(previous, now) == {"loads_since": "2025-01-03 09:30:00.25"}
+    assert loads_since(previous, now) == "2025-01-03 09:30:00.25"
     # Taken away: a build that fails after this point leaves none for the next one.
     assert not state_path(path).exists()
     assert take_previous_state(path) is None
 
-    assert incremental_vars(LoadState(now.loads_through, "other", now.project), now) is None
-    assert incremental_vars(LoadState(None, now.references, now.project), now) is None
+    assert loads_since(LoadState(now.loads_through, "other", now.project), now) is None
+    assert loads_since(LoadState(None, now.references, now.project), now) is None
     # A model changed since the build (a new column, a corrected rule): a whole build.
     (project / "models" / "fct_a.sql").write_text("select 2 as a\n", encoding="utf-8")
     changed = read_load_state(path, project)
     assert changed.project != now.project
-    assert incremental_vars(now, changed) is None
+    assert loads_since(now, changed) is None
     state_path(path).write_text("{not json", encoding="utf-8")
     assert take_previous_state(path) is None

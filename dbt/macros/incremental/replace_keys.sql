@@ -4,10 +4,17 @@
     A build that the Dagster dbt asset runs after a complete one passes `loads_since`, the
     newest load it had seen; these models then rebuild only the keys that later loads touched.
     Every other build (no `loads_since`: the first, a full refresh, a subset re-run from the UI,
-    `dbt build` by hand) rebuilds every row, so a stale key can never survive. -#}
+    `dbt build` by hand) rebuilds every row, so a stale key can never survive.
+
+    The asset passes it in the environment (CONSORTIUM_DBT_LOADS_SINCE), set for its dbt
+    command only; `--vars '{loads_since: …}'` works too. A var changes dbt's config, and dbt
+    then parses the whole project again (3–4 s a build); this variable is read only when an
+    incremental model compiles, never while parsing, so the partial parse stays valid. Call
+    this macro only where `execute` is true (after is_incremental(), or after a check that
+    is false while parsing), or dbt would record the variable as a parse input. -#}
 
 {% macro loads_since() -%}
-    {{ return(var('loads_since', none)) }}
+    {{ return(var('loads_since', env_var('CONSORTIUM_DBT_LOADS_SINCE', '')) or none) }}
 {%- endmacro %}
 
 {#- True when this model rebuilds only the keys that loads after `loads_since` touched. -#}

@@ -12,7 +12,7 @@
 {%- set previous = adapter.get_relation(this.database, this.schema, 'int_settlements_netted')
     if execute else none %}
 
-{%- if loads_since() is not none and previous is not none %}
+{%- if previous is not none and loads_since() is not none %}
 -- Every raw version delivered on a reloaded day (the newest or not), and what the previous
 -- build held from those days (a row the re-send dropped is only there).
 with touched as (
