@@ -35,6 +35,13 @@ with sightings as (
     from {{ ref('stg_his__referrals') }}
 ),
 
+-- A sighting's rank among a person's: the latest first; at the same time the system first in
+-- name order (his, insurance, phs: the systems that carry a sex); undated ones last.
+{%- set undated = "cast('0001-01-01 00:00:00' as timestamp)" %}
+{%- set latest_first = named_struct([
+    ('seen_at', 'coalesce(seen_at, ' ~ undated ~ ')'),
+    ('system_order', "case system when 'his' then 3 when 'insurance' then 2 else 1 end"),
+]) %}
 summary as (
     select
         person_key,
@@ -47,44 +54,27 @@ summary as (
             {%- if not loop.last %} +{% endif %}
             {%- endfor %} as bigint
         ) as systems_seen,
-        max(case when sex is not null then seen_at end) as demographics_seen_at
+        -- Sex and birth date together, from the latest sighting with a sex; in the group by
+        -- rather than windows over the sightings (a sort of every person's rows).
+        {{ value_at_max(named_struct([('sex', 'sex'), ('birth_date', 'birth_date')]),
+                        latest_first) }}
+            filter (where sex is not null) as demographics,
+        {{ value_at_max('insu_admdvs', 'coalesce(seen_at, ' ~ undated ~ ')') }}
+            filter (where insu_admdvs is not null) as insu_admdvs
     from sightings
     where person_key is not null
     group by person_key
-),
-
--- The latest sighting with a sex: only the sightings at the person's latest such time can win
--- (seen_at desc, nulls last), so the window sorts those few instead of every sighting.
-demographics as (
-    select sightings.person_key, sightings.sex, sightings.birth_date
-    from sightings
-    inner join summary
-        on sightings.person_key = summary.person_key
-    where sightings.sex is not null
-        and (sightings.seen_at = summary.demographics_seen_at
-            or summary.demographics_seen_at is null)
-    qualify row_number() over (
-        partition by sightings.person_key order by sightings.seen_at desc, sightings.system asc
-    ) = 1
-),
-
-insurance as (
-    select person_key, insu_admdvs
-    from sightings
-    where insu_admdvs is not null
-    qualify row_number() over (partition by person_key order by seen_at desc) = 1
 )
 
 select
     summary.person_key,
-    demographics.sex,
-    demographics.birth_date,
-    insurance.insu_admdvs,
+    -- A struct's fields, which sqlfluff takes for a table name.
+    summary.demographics.sex as sex,  -- noqa: RF01
+    summary.demographics.birth_date as birth_date,  -- noqa: RF01
+    summary.insu_admdvs,
     district.admdvs is not null as is_district_insured,
     summary.systems_seen,
     summary.first_seen_at,
     summary.last_seen_at
 from summary
-left join demographics on summary.person_key = demographics.person_key
-left join insurance on summary.person_key = insurance.person_key
-left join {{ ref('int_district') }} as district on insurance.insu_admdvs = district.admdvs
+left join {{ ref('int_district') }} as district on summary.insu_admdvs = district.admdvs
