@@ -1,4 +1,4 @@
-{#- Aggregates that DuckDB and Spark spell differently. -#}
+{#- What DuckDB and Spark spell differently: an aggregate and the struct it compares by. -#}
 
 {#- In a group by: `value` from the row with the greatest `ordering` (an arbitrary one of
     rows tied on it; rows whose ordering is null are skipped). One pass over the group instead
