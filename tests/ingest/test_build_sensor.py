@@ -3,6 +3,7 @@ load or a build is under way. The plan by hand, the sensor on a real Dagster ins
 re-sent day of the tiny district carried to the served file by the load job, the sensor and
 the build job, as the daemon runs them."""
 
+import os
 import time
 from datetime import date
 
@@ -20,7 +21,7 @@ from dagster import (
 )
 
 from consortium_dw.generator import resend_day
-from consortium_dw.incremental_builds import take_previous_state
+from consortium_dw.incremental_builds import LOADS_SINCE_ENV, take_previous_state
 from consortium_dw.publish import file_sha256
 from dagster_project.definitions import defs
 from dagster_project.headless import DAGSTER_HOME_DIR, run_pipeline
@@ -180,6 +181,8 @@ def test_a_resent_day_reaches_the_served_file_through_the_build_sensor(
     finally:
         con.close()
     assert affected[1] >= 1 and affected[0] < 100  # of 3,031 settlements
+    # loads_since reached that dbt command alone: nothing later in this process inherits it.
+    assert LOADS_SINCE_ENV not in os.environ
     assert take_previous_state(data / "warehouse.duckdb") is not None
     with DagsterInstance.from_config(str(data / DAGSTER_HOME_DIR)) as instance:
         assert "built after the latest load" in tick(instance).skip_message
