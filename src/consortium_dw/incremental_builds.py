@@ -6,11 +6,11 @@ had seen (`audit.load_log.loaded_at`) and a fingerprint of the reference tables 
 The next build takes that file away before it starts and passes `loads_since` to dbt (in
 LOADS_SINCE_ENV, for its dbt command only) only when the file was there and neither the
 references nor the dbt project changed; otherwise it builds every row again
-(`--full-refresh`). So a build that failed, a subset re-run from the UI,
-changed references or changed models (a new column, a corrected rule) are always followed by a
-whole build, never by one that trusts a half-written or outdated chain. Loads and
-builds never overlap (the pipeline lock, the build sensor), so every load after a build has a
-later `loaded_at` than the newest one that build saw.
+(`--full-refresh`). So a build that failed, a subset re-run from the UI, changed references or
+changed models (a new column, a corrected rule) are always followed by a whole build, never by
+one that trusts a half-written or outdated chain. Loads and builds never overlap (the pipeline
+lock, the build sensor), so every load after a build has a later `loaded_at` than the newest
+one that build saw.
 """
 
 from __future__ import annotations
