@@ -91,3 +91,23 @@ def test_batches_split_across_many_days_give_the_same_rows(landing, warehouse):
     assert (result.rows_read, result.rows_loaded) == (21, 21)
     assert warehouse.execute("SELECT count(DISTINCT _batch_id) FROM raw.fd_services"
                              ).fetchall()[0][0] == 7
+
+
+def test_a_reload_reports_unchanged_days_on_both_sides_of_a_changed_one(landing, warehouse):
+    days = [date(2025, 1, day) for day in range(1, 5)]
+    for d in days:
+        write_delivery(landing, "phs", d, {"fd_services": [valid_row("fd_services", i, d)
+                                                           for i in (d.day * 10, d.day * 10 + 1)]})
+    load_table(warehouse, landing, TABLES["fd_services"], batch_bytes=1)
+    write_delivery(landing, "phs", days[1], {"fd_services": [valid_row("fd_services", 99,
+                                                                       days[1])]})
+    # One-byte batches: the changed day closes a batch, and the two unchanged days after it
+    # make a batch with nothing to write, which must still be reported.
+    again = load_table(warehouse, landing, TABLES["fd_services"], batch_bytes=1)
+    assert [(o.day, o.status) for o in again.outcomes] == [
+        (days[0], "unchanged"), (days[1], "loaded"), (days[2], "unchanged"),
+        (days[3], "unchanged")]
+    assert warehouse.execute("SELECT _delivery_date, count(*) FROM raw.fd_services GROUP BY 1 "
+                             "ORDER BY 1").fetchall() == [
+        (days[0], 2), (days[1], 1), (days[2], 2), (days[3], 2)]
+    assert warehouse.execute("SELECT count(*) FROM audit.load_log").fetchall()[0][0] == 5

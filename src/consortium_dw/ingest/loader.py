@@ -103,6 +103,8 @@ class _Batch:
     loaded: list[FileOutcome] = field(default_factory=list)
     refused: list[FileOutcome] = field(default_factory=list)
     emptied: list[FileOutcome] = field(default_factory=list)
+    # Files of the batch's days skipped as already loaded: reported, never written.
+    unchanged: list[FileOutcome] = field(default_factory=list)
     nbytes: int = 0
     rows: int = 0
 
@@ -282,7 +284,7 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table,
     result = TableLoadResult(table.name)
 
     def collected():
-        """(outcomes of unchanged files, None) per day, and (None, batch) per full batch."""
+        """Batches of whole days, each once it holds `batch_bytes`, and the rest at the end."""
         batch = _Batch()
         for folder in day_folders(landing, table.system):
             day = date.fromisoformat(folder.name)
@@ -290,22 +292,20 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table,
                 continue
             delivery = read_delivery(table.system, folder)
             previous_sha = previous.get(day, _NEVER_LOADED)
-            yield _collect_day(delivery, table, previous_sha, force, batch), None
+            batch.unchanged.extend(_collect_day(delivery, table, previous_sha, force, batch))
             if batch.nbytes >= batch_bytes:
-                yield None, batch
+                yield batch
                 batch = _Batch()
-        if batch:
-            yield None, batch
+        if batch or batch.unchanged:
+            yield batch
 
     # Reading (decode, parse: mostly Python) of the next batch overlaps the judging and writing
-    # of this one (DuckDB, which releases the GIL).
-    for unchanged, batch in prefetched(collected(), name="ingest-reader"):
-        if batch is None:
-            result.outcomes.extend(unchanged)
-            continue
-        passed = quarantined = None
-        if batch.tables:
-            passed, quarantined = _validate(batch, table, key, ref_codes, clock)
-        _write(con, batch, table, passed, quarantined, clock)
-        result.outcomes.extend(batch.loaded + batch.refused + batch.emptied)
+    # of this one (DuckDB, which releases the GIL). The reader hands over whole batches: when
+    # it handed over each day, it could run only one day ahead, and the stages took turns.
+    for batch in prefetched(collected(), name="ingest-reader"):
+        if batch:
+            passed, quarantined = (_validate(batch, table, key, ref_codes, clock)
+                                   if batch.tables else (None, None))
+            _write(con, batch, table, passed, quarantined, clock)
+        result.outcomes.extend(batch.unchanged + batch.loaded + batch.refused + batch.emptied)
     return result
