@@ -21,8 +21,9 @@ def test_arrow_frame_matches_duckdb_df():
     assert list(frame.columns) == ["id", "amount", "day", "sbp", "code"]
     assert frame["amount"].tolist() == [12.5, -0.01]  # decimals as floats, not Decimal objects
     assert pd.api.types.is_datetime64_any_dtype(frame["day"])  # dates as datetime64
-    assert frame["id"].dtype == "int32"  # no nulls: a plain integer column
-    assert frame["sbp"].dtype == "Int32" and frame["sbp"].isna().tolist() == [False, True]
+    # Integers widened to 64 bits (GX's vectorised range check), plain where there are no nulls.
+    assert frame["id"].dtype == "int64"
+    assert frame["sbp"].dtype == "Int64" and frame["sbp"].isna().tolist() == [False, True]
     pd.testing.assert_frame_equal(frame, expected, check_dtype=False)
 
 
