@@ -2,8 +2,8 @@
 
 Work is batched: the files of many days are judged together in a private in-memory DuckDB
 (`batch.judge`) and written to the warehouse in one transaction per batch, so a whole-history
-load is a handful of queries per table instead of one per file; the next batch is read while
-this one is judged. Clear-text values only ever exist in this process' memory (the batch, its
+load is a handful of queries per table instead of one per file; reading, judging and writing
+overlap, a batch apart. Clear-text values only ever exist in this process' memory (the batch, its
 scratch database, the pseudonym cache); the warehouse receives pseudonymised rows.
 
 Per (table, delivery day) the batch transaction deletes the previous rows and inserts the new
@@ -299,13 +299,19 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table,
         if batch or batch.unchanged:
             yield batch
 
-    # Reading (decode, parse: mostly Python) of the next batch overlaps the judging and writing
-    # of this one (DuckDB, which releases the GIL). The reader hands over whole batches: when
-    # it handed over each day, it could run only one day ahead, and the stages took turns.
-    for batch in prefetched(collected(), name="ingest-reader"):
+    def judged():
+        for batch in prefetched(collected(), name="ingest-reader"):
+            yield batch, (_validate(batch, table, key, ref_codes, clock) if batch.tables
+                          else (None, None))
+
+    # Three stages a batch apart: the next batch is read (decode, parse: mostly Python), this
+    # one judged and pseudonymised (a private DuckDB and the pseudonym cache), the one before
+    # written (the warehouse connection; DuckDB releases the GIL). Batches are written in
+    # order, one transaction each; an error in any stage re-raises here before a later batch
+    # is written. The stages hand over whole batches: when the reader handed over each day, it
+    # ran one day ahead, and reading and judging took turns.
+    for batch, (passed, quarantined) in prefetched(judged(), name="ingest-judge"):
         if batch:
-            passed, quarantined = (_validate(batch, table, key, ref_codes, clock)
-                                   if batch.tables else (None, None))
             _write(con, batch, table, passed, quarantined, clock)
         result.outcomes.extend(batch.unchanged + batch.loaded + batch.refused + batch.emptied)
     return result
