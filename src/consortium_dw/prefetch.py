@@ -1,9 +1,10 @@
 """Produce the next item of an iterator in a background thread while the caller works on the
 current one.
 
-Ingestion reads (decodes, parses: mostly Python) the next batch while DuckDB judges and writes
-this one; the raw GX suites read the next batch (DuckDB and Arrow, which release the GIL) while
-GX validates this one. Either way the second core has work.
+Ingestion chains two: the next batch is read (decoded, parsed: mostly Python) while this one is
+judged and the one before written (DuckDB, which releases the GIL); the raw GX suites read the
+next batch (DuckDB and Arrow) while GX validates this one. Either way the second core has work.
+Items should be whole batches: a producer runs one item ahead, however small the item.
 """
 
 from __future__ import annotations
