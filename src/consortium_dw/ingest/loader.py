@@ -3,8 +3,8 @@
 Work is batched: the files of many days are judged together in a private in-memory DuckDB
 (`batch.judge`) and written to the warehouse in one transaction per batch, so a whole-history
 load is a handful of queries per table instead of one per file; reading, judging and writing
-overlap, a batch apart. Clear-text values only ever exist in this process' memory (the batch, its
-scratch database, the pseudonym cache); the warehouse receives pseudonymised rows.
+overlap, a batch apart. Clear-text values only ever exist in this process' memory (the batch,
+its scratch database, the pseudonym cache); the warehouse receives pseudonymised rows.
 
 Per (table, delivery day) the batch transaction deletes the previous rows and inserts the new
 ones, so a resend replaces the day atomically. A file whose sha256 equals the last loaded one
