@@ -169,9 +169,12 @@ lineage as (
 )
 {%- else %}
 
+{#- The keys of the two row sets the contributions are drawn from, not of `contributions`
+    itself: read a second time, DuckDB would hold its rows (ten million on the city month) in
+    memory and spill them (docs/performance.md). A key no contribution has is never joined. -#}
 lineage as (
     {{ explain_lineage_rows(source('insurance', 'settlements'), ['setl_id'],
-        wanted_keys='select setl_id from contributions') }}
+        wanted_keys='select setl_id from money union all select setl_id from encounter_rows') }}
 )
 {%- endif %}
 
