@@ -23,8 +23,8 @@ from expectations.context import build_data_docs, data_docs_index, get_context
 from expectations.gate import GateOutcome, SuiteRunner
 
 # GX rebuilds its metric graph for every batch (0.6 s for the settlements suite), so fewer,
-# larger batches are faster: the city year's gates 12 s faster than at 250,000 rows, the check
-# step 1.2 GB larger, still below the dbt step's peak (docs/performance.md).
+# larger batches are faster: on the city year the checks took 20 s less than at 250,000 rows,
+# and peaked at 5.1-5.4 GB, below the dbt step's 6.2-6.4 GB (docs/performance.md).
 ROW_BUDGET = int(os.environ.get("CONSORTIUM_GX_BATCH_ROWS", "500000"))
 # A volume change is significant beyond this many robust standard deviations of the feed.
 VOLUME_NOISE_SIGMAS = 5.0
