@@ -10,7 +10,8 @@ import pytest
 dbt_manifest = dbt_harness.dbt_manifest
 tiny_copy = dbt_harness.tiny_copy
 
-DRILLTHROUGH = "model.consortium_dw.fct_metric_drillthrough"
+# The view holds the window (`drillthrough_months` is read when it is built): built together.
+DRILLTHROUGH = ("explain_drillthrough_rows", "fct_metric_drillthrough")
 
 
 @pytest.fixture
@@ -18,7 +19,8 @@ def drillthrough_dbt(tiny_copy):
     """tiny_copy, with the drill-through's ephemeral lineage CTEs injected again on its next
     compile: the harness reuses one parsed manifest, and dbt marks a node's CTEs as injected
     there after its first compile, so a later run of it in the session would leave them out."""
-    tiny_copy.manifest.nodes[DRILLTHROUGH].extra_ctes_injected = False
+    for model in DRILLTHROUGH:
+        tiny_copy.manifest.nodes[f"model.consortium_dw.{model}"].extra_ctes_injected = False
     return tiny_copy
 
 
@@ -42,7 +44,7 @@ def _rows_only_on_one_side(dbt, months: int) -> tuple[int, int, int]:
 
 def test_drillthrough_is_the_month_rows_of_the_explain_view(drillthrough_dbt):
     # Three months: the window crosses month boundaries and every contribution family.
-    drillthrough_dbt("run", "--select", "fct_metric_drillthrough",
+    drillthrough_dbt("run", "--select", *DRILLTHROUGH,
               "--vars", "{drillthrough_months: 3}")
     only_served, only_view, total = _rows_only_on_one_side(drillthrough_dbt, 3)
     assert (only_served, only_view) == (0, 0)
@@ -55,7 +57,7 @@ def test_drillthrough_is_the_month_rows_of_the_explain_view(drillthrough_dbt):
 
 
 def test_zero_months_serves_no_rows(drillthrough_dbt):
-    drillthrough_dbt("run", "--select", "fct_metric_drillthrough",
+    drillthrough_dbt("run", "--select", *DRILLTHROUGH,
                      "--vars", "{drillthrough_months: 0}")
     assert drillthrough_dbt.sql("select count(*) from marts.fct_metric_drillthrough") == [(0,)]
 
@@ -78,7 +80,7 @@ def test_a_visit_id_two_institutions_issued_keeps_each_its_own_line(drillthrough
     for table in ("raw.outpatient_visits", "raw.outpatient_diagnoses"):
         dbt.sql(f"update {table} set visit_id = '{first_id}' "
                 f"where visit_id = '{other_id}' and inst_code = '{other_inst}'")
-    dbt("run", "--select", "fct_outpatient_visits", "fct_metric_drillthrough")
+    dbt("run", "--select", "fct_outpatient_visits", *DRILLTHROUGH)
 
     rows = dbt.sql(f"""
         select row_key, count(*) as copies, min(source_file || ':' || source_line),
@@ -100,10 +102,10 @@ def test_a_visit_id_two_institutions_issued_keeps_each_its_own_line(drillthrough
 
 
 def test_over_a_served_table_only_the_changed_rows_are_rewritten(drillthrough_dbt):
-    # The served table as a previous build could have left it: rows it no longer produces (a
-    # moved line, a row of another month), and rows it lacks. The incremental build compares
-    # fingerprints (macros/incremental/replace_changed_rows.sql): it must delete the first,
-    # insert the second, and leave every other row where it is.
+    # The served table as a previous build of the same month could have left it: rows it no
+    # longer produces (a moved line, a source row no longer delivered), and rows it lacks. The
+    # incremental build compares fingerprints (macros/incremental/replace_changed_rows.sql): it
+    # must delete the first, insert the second, and leave every other row where it is.
     dbt = drillthrough_dbt
     [(total,)] = dbt.sql("select count(*) from marts.fct_metric_drillthrough")
     dbt.sql("create table marts.previously_served as "
@@ -112,13 +114,13 @@ def test_over_a_served_table_only_the_changed_rows_are_rewritten(drillthrough_db
     dbt.sql("update marts.fct_metric_drillthrough set source_line = source_line + 1 "
             "where hash(row_key) % 7 = 1")
     dbt.sql("insert into marts.fct_metric_drillthrough select * replace ("
-            "period_start - interval 1 month as period_start) "
+            "'gone:' || row_key as row_key) "
             "from marts.fct_metric_drillthrough where hash(row_key) % 7 = 2")
     [(kept,)] = dbt.sql("select count(*) from marts.fct_metric_drillthrough "
                         "where hash(row_key) % 7 > 1")
     assert 0 < kept < total
 
-    dbt("run", "--select", "fct_metric_drillthrough")
+    dbt("run", "--select", *DRILLTHROUGH)
     only_served, only_view, after = _rows_only_on_one_side(dbt, 1)
     assert (only_served, only_view, after) == (0, 0, total)
     # The untouched rows were not written again: each is where the previous build put it.
@@ -127,3 +129,14 @@ def test_over_a_served_table_only_the_changed_rows_are_rewritten(drillthrough_db
         join marts.previously_served as before using ({COLUMNS})
         where hash(now.row_key) % 7 > 2 and now.rowid <> before.served_at""")
     assert moved == 0
+
+
+def test_a_new_month_replaces_every_served_row(drillthrough_dbt):
+    # The served rows are of the month before: every row changes, and the pre-hook writes the
+    # table whole from the view instead of comparing twenty million city rows one by one.
+    dbt = drillthrough_dbt
+    dbt.sql("update marts.fct_metric_drillthrough set period_start = period_start - "
+            "interval 1 month")
+    dbt("run", "--select", *DRILLTHROUGH)
+    only_served, only_view, total = _rows_only_on_one_side(dbt, 1)
+    assert (only_served, only_view) == (0, 0) and total > 0

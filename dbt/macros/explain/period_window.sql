@@ -56,3 +56,39 @@
     where {{ cte }}.{{ date_column }} >= {{ window_start }}
     {%- endif -%}
 {%- endmacro %}
+
+{# The drill-through's window (explain_drillthrough_rows, fct_metric_drillthrough): the month
+   periods of the latest `drillthrough_months` months of metric_values (var: default 1; 0 serves
+   none). CONSORTIUM_DRILLTHROUGH_MONTHS lets an operator shrink or skip it at city scale, where
+   one month is tens of millions of rows (docs/performance.md). The first month served, as a
+   SQL date expression. #}
+{% macro drillthrough_window_start() -%}
+    {%- set months = var('drillthrough_months', env_var('CONSORTIUM_DRILLTHROUGH_MONTHS', '1')) %}
+    (select cast({{ dbt.dateadd('month', 1 - (months | int), 'max(period_start)') }} as date)
+     from {{ ref('metric_values') }}
+     where period_type = 'month')
+{%- endmacro %}
+
+{# True when the months fct_metric_drillthrough serves are not the window's months: a new month
+   was delivered, or `drillthrough_months` changed. Every row then changes, and the table is
+   written whole rather than compared row by row. Only where `execute` is true: it queries the
+   table. #}
+{% macro drillthrough_window_moved() -%}
+    {%- set months_on_one_side %}
+        with window_months as (
+            select distinct period_start from {{ ref('metric_values') }}
+            where period_type = 'month' and period_start >= {{ drillthrough_window_start() }}
+        ),
+        served_months as (
+            select distinct period_start from {{ this }}
+        )
+        select count(*) from (
+            (select period_start from window_months
+             except select period_start from served_months)
+            union all
+            (select period_start from served_months
+             except select period_start from window_months)
+        ) as differing
+    {%- endset %}
+    {{ return(run_query(months_on_one_side).columns[0].values()[0] > 0) }}
+{%- endmacro %}

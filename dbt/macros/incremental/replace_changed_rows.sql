@@ -27,9 +27,9 @@
     where row_hash is not null;
 {%- endmacro %}
 
-{#- The incremental select of such a model: the rows of `rows_now` (a CTE with the model's
-    columns) that `this` does not hold, and the fingerprints of the rows `this` holds that
-    `rows_now` does not. One pass over `rows_now`: a full outer join on the fingerprint, built
+{#- The incremental select of such a model: the rows of `rows_now` (a relation with the
+    model's columns) that `this` does not hold, and the fingerprints of the rows `this` holds
+    that `rows_now` does not. One pass over `rows_now`: a full outer join on the fingerprint, built
     on the served rows' fingerprints (8 bytes a row), streams the new rows through. -#}
 {% macro changed_rows(rows_now) -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='quoted')
@@ -39,4 +39,17 @@
     full outer join (select hash({{ columns }}) as served_hash from {{ this }}) as served
         on rows_now.row_hash = served.served_hash
     where rows_now.row_hash is null or served.served_hash is null
+{%- endmacro %}
+
+{#- A pre-hook of such a model: when `condition` holds, the table is written whole from
+    `relation` (a view of the model's rows) before the model's select runs, which then has
+    nothing to compare. -#}
+{% macro rewrite_whole_when(condition, relation) -%}
+    {%- if condition %}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='quoted')
+                      | join(', ') %}
+    delete from {{ this }};
+    insert into {{ this }} ({{ columns }})
+    select {{ columns }} from {{ relation }};
+    {%- endif %}
 {%- endmacro %}
