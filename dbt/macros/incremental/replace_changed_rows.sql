@@ -29,8 +29,9 @@
 
 {#- The incremental select of such a model: the rows of `rows_now` (a relation with the
     model's columns) that `this` does not hold, and the fingerprints of the rows `this` holds
-    that `rows_now` does not. One pass over `rows_now`: a full outer join on the fingerprint, built
-    on the served rows' fingerprints (8 bytes a row), streams the new rows through. -#}
+    that `rows_now` does not. One pass over `rows_now`: a full outer join on the fingerprint,
+    which DuckDB builds on the served rows' fingerprints (8 bytes a row; the new rows stream
+    through). -#}
 {% macro changed_rows(rows_now) -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='quoted')
                       | join(', ') %}
