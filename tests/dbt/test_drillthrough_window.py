@@ -140,3 +140,25 @@ def test_a_new_month_replaces_every_served_row(drillthrough_dbt):
     dbt("run", "--select", *DRILLTHROUGH)
     only_served, only_view, total = _rows_only_on_one_side(dbt, 1)
     assert (only_served, only_view) == (0, 0) and total > 0
+
+
+def _deleted_share(dbt) -> float:
+    [(share,)] = dbt.sql("""
+        select 1 - (select count(*) from marts.fct_metric_drillthrough) / sum(count)
+        from pragma_storage_info('marts_db.marts.fct_metric_drillthrough')
+        where column_id = 0 and column_path = '[0]'""")
+    return share
+
+
+def test_a_table_mostly_of_deleted_rows_is_written_again_whole(drillthrough_dbt):
+    # Builds by difference leave the rows they delete in their row groups. Past a quarter of
+    # the stored rows the table is written whole, which leaves none.
+    dbt = drillthrough_dbt
+    dbt.sql("insert into marts.fct_metric_drillthrough select * replace ("
+            "'gone:' || row_key as row_key) from marts.fct_metric_drillthrough")
+    dbt.sql("delete from marts.fct_metric_drillthrough where row_key like 'gone:%'")
+    assert _deleted_share(dbt) > 0.25
+    dbt("run", "--select", *DRILLTHROUGH)
+    only_served, only_view, total = _rows_only_on_one_side(dbt, 1)
+    assert (only_served, only_view) == (0, 0) and total > 0
+    assert _deleted_share(dbt) < 0.05

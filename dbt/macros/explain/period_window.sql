@@ -92,3 +92,10 @@
     {%- endset %}
     {{ return(run_query(months_on_one_side).columns[0].values()[0] > 0) }}
 {%- endmacro %}
+
+{# True when fct_metric_drillthrough is written whole rather than by difference: its window
+   moved, or a quarter of its stored rows are rows earlier builds deleted (at city scale a day
+   re-sent with its lines moved leaves about 3 %). -#}
+{% macro drillthrough_written_whole() -%}
+    {{ return(drillthrough_window_moved() or deleted_row_share(this) > 0.25) }}
+{%- endmacro %}

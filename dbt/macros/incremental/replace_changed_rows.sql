@@ -54,3 +54,17 @@
     select {{ columns }} from {{ relation }};
     {%- endif %}
 {%- endmacro %}
+
+{#- The share of `relation`'s stored rows that are deleted: a table written by difference keeps
+    the rows it deletes in their row groups (DuckDB reclaims a row group only once it can merge
+    it), so they pile up build after build. Stored rows are those of the first column's
+    segments. Only where `execute` is true. -#}
+{% macro deleted_row_share(relation) -%}
+    {%- set name = [relation.database, relation.schema, relation.identifier] | join('.') %}
+    {%- set share %}
+        select coalesce(1 - (select count(*) from {{ relation }}) / sum(count), 0)
+        from pragma_storage_info('{{ name }}')
+        where column_id = 0 and column_path = '[0]'
+    {%- endset %}
+    {{ return(run_query(share).columns[0].values()[0]) }}
+{%- endmacro %}

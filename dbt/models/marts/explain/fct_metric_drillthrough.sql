@@ -5,14 +5,15 @@
 -- dozens of times (docs/budget.md).
 -- Over a table already built, only the rows that changed are written, since writing twenty
 -- million city rows costs twice what computing them does (strategy replace_changed_rows). When
--- the window moved to a new month every row changes: the pre-hook writes the table whole from
--- the view instead, and there is nothing left to compare.
+-- the window moved to a new month every row changes, and when a quarter of the stored rows are
+-- deleted ones the table is due a clean copy: then the pre-hook writes the table whole from the
+-- view instead, and there is nothing left to compare.
 {{ config(materialized=incremental_materialization(),
           incremental_strategy='replace_changed_rows',
-          pre_hook="{{ rewrite_whole_when(is_incremental() and drillthrough_window_moved(),
+          pre_hook="{{ rewrite_whole_when(is_incremental() and drillthrough_written_whole(),
                                           ref('explain_drillthrough_rows')) }}") }}
 -- depends_on: {{ ref('metric_values') }}
-{%- if is_incremental() and not drillthrough_window_moved() %}
+{%- if is_incremental() and not drillthrough_written_whole() %}
 {{ changed_rows(ref('explain_drillthrough_rows')) }}
 {%- elif is_incremental() %}
 select *, cast(null as ubigint) as row_hash, cast(null as ubigint) as served_hash
