@@ -95,7 +95,9 @@
 
 {# True when fct_metric_drillthrough is written whole rather than by difference: its window
    moved, or a quarter of its stored rows are rows earlier builds deleted (at city scale a day
-   re-sent with its lines moved leaves about 3 %). -#}
+   re-sent with its lines moved leaves about 3 %). The model's select (compiled first) and its
+   pre-hook each ask; only the model writes the table, and metric_values is built before it,
+   so both get the same answer. -#}
 {% macro drillthrough_written_whole() -%}
     {{ return(drillthrough_window_moved() or deleted_row_share(this) > 0.25) }}
 {%- endmacro %}
