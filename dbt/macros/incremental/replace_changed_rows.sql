@@ -33,8 +33,7 @@
     which DuckDB builds on the served rows' fingerprints (8 bytes a row; the new rows stream
     through). -#}
 {% macro changed_rows(rows_now) -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='quoted')
-                      | join(', ') %}
+    {%- set columns = served_columns() %}
     select rows_now.*, served.served_hash
     from (select *, hash({{ columns }}) as row_hash from {{ rows_now }}) as rows_now
     full outer join (select hash({{ columns }}) as served_hash from {{ this }}) as served
@@ -47,8 +46,7 @@
     nothing to compare. -#}
 {% macro rewrite_whole_when(condition, relation) -%}
     {%- if condition %}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='quoted')
-                      | join(', ') %}
+    {%- set columns = served_columns() %}
     delete from {{ this }};
     insert into {{ this }} ({{ columns }})
     select {{ columns }} from {{ relation }};
@@ -67,4 +65,10 @@
         where column_id = 0 and column_path = '[0]'
     {%- endset %}
     {{ return(run_query(share).columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#- The model's table's columns, quoted, in its order: what both sides are fingerprinted on and
+    what a rewrite inserts. -#}
+{% macro served_columns() -%}
+    {{ return(adapter.get_columns_in_relation(this) | map(attribute='quoted') | join(', ')) }}
 {%- endmacro %}
