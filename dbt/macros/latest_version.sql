@@ -20,34 +20,27 @@
 {# The same rows, without sorting the keys that were delivered once (nearly all of them): the
    window runs only over the keys with more than one row. A key's partition is all its rows
    either way, so each key keeps the same row. On the city year the window over every row of a
-   big table was most of each staging read.
-   The keys with more than one row are found by a 64-bit hash of the key, not by the key's
-   columns: grouping one integer instead of strings took 10-35 % off each staging read of the
-   big city tables (docs/performance.md). It stays exact: a key's rows share one hash, so a hash
-   seen once is a key delivered once, kept as it is; the rows of a hash seen more than once (a
-   key with versions, or keys whose hashes collide) go through the window by their real key. A
-   collision only sends a few more rows through the window. Null keys hash alike and form one
-   partition, as in the window. #}
+   big table was most of each staging read. Null keys form one partition, as in the window. #}
 {% macro duckdb__latest_versions(relation, key_columns, version_column=none) -%}
     with repeated as (
-        select {{ _key_hash(key_columns) }} as key_hash
+        select {{ key_columns | join(', ') }}
         from {{ relation }}
-        group by key_hash
+        group by {{ key_columns | join(', ') }}
         having count(*) > 1
     )
 
     select versions.*
     from {{ relation }} as versions
     anti join repeated
-        on repeated.key_hash = {{ _key_hash(key_columns, 'versions') }}
+        on {{ _key_match(key_columns) }}
     union all
     select versions.*
     from {{ relation }} as versions
     semi join repeated
-        on repeated.key_hash = {{ _key_hash(key_columns, 'versions') }}
+        on {{ _key_match(key_columns) }}
     {{ latest_version_filter(key_columns, version_column) }}
 {%- endmacro %}
 
-{% macro _key_hash(key_columns, alias=none) -%}
-    hash({% for key in key_columns %}{% if alias %}{{ alias }}.{% endif %}{{ key }}{% if not loop.last %}, {% endif %}{% endfor %})
+{% macro _key_match(key_columns) -%}
+    {% for key in key_columns %}repeated.{{ key }} is not distinct from versions.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
 {%- endmacro %}
