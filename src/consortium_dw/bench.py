@@ -181,9 +181,9 @@ def _environment(**extra: str) -> dict[str, str]:
                                          env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     # As in the Makefile: with PYTHONDONTWRITEBYTECODE set (some machines set it), every
-    # measured process compiled everything it imported again. The extra day's Dagster process
-    # took 9.8 s to import its code location instead of 4.8 s, and each dbt command ~4 s more.
-    # `make bench` never had it; run as `python -m consortium_dw.bench` it measured that too.
+    # measured process compiled everything it imported again, about 7 s of an extra day: the
+    # code location's import 8.2-8.8 s instead of 3.9 s, a dbt command 5.1-5.3 s instead of
+    # 3.0 s. `make bench` never had it; run as `python -m consortium_dw.bench` it measured that.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra)
     return env
@@ -196,9 +196,9 @@ WARM_IMPORTS = "import dagster_project.definitions, dbt.cli.main, dbt.adapters.d
 
 def warm_bytecode() -> float:
     """Import what the measured processes import, once, unmeasured. A machine's first run
-    compiles every module it imports into __pycache__ (the code location alone took 9.8 s
-    instead of 4.8 s); every later run reads the bytecode. The table is about the daily runs,
-    not that one-off."""
+    compiles every module it imports into __pycache__ (the code location's import took
+    8.2-8.8 s instead of 3.9 s); every later run reads the bytecode. The table is about the
+    daily runs, not that one-off."""
     started = time.monotonic()
     _require(measure(_python("-c", WARM_IMPORTS), env=_environment()), "warm-up imports")
     return time.monotonic() - started
