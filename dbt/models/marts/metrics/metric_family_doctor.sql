@@ -96,49 +96,33 @@ held as (
 ),
 
 -- A held contract is fulfilled when it is eligible and has a service in the window ending on
--- the snapshot day. On DuckDB an as-of lookup: the contract's latest service on or before that
--- day, in the window or not (a service in the window exists exactly when the latest one up to
--- its end is in it); one row per held contract instead of every service of it. Spark has no
--- as-of join: the range join.
-{%- if target.type == 'duckdb' %}
-held_flagged as (
-    select
-        held.*,
-        case when held.is_fulfilment_eligible = 1
-            and services.service_date >= {{ add_days('held.period_end',
-                '1 - cast(thresholds.fulfilment_window_days as integer)') }}
-            then 1 else 0 end as is_fulfilled
-    from held
-    asof left join {{ ref('fct_fd_services') }} as services
-        on held.contract_id = services.contract_id
-        and held.period_end >= services.service_date
-    cross join thresholds
-),
-{%- else %}
-served as (
+-- the snapshot day. Each service is matched to the snapshot days whose window holds it (the
+-- days are month ends, so a 90-day window holds a service on three or four of them), then to
+-- the held contracts by key. One form for both engines: on the city year it is faster than
+-- DuckDB's as-of lookup of each held contract's latest service, which Spark does not have
+-- (docs/performance.md).
+served_on as (
     select distinct
-        held.period_end,
-        held.contract_id
-    from held
-    inner join {{ ref('fct_fd_services') }} as services
-        on held.contract_id = services.contract_id
+        services.contract_id,
+        snapshot_days.period_end
+    from {{ ref('fct_fd_services') }} as services
     cross join thresholds
-    where held.is_fulfilment_eligible = 1
-        and services.service_date <= held.period_end
-        and services.service_date >= {{ add_days('held.period_end',
+    inner join snapshot_days
+        on services.service_date <= snapshot_days.period_end
+        and services.service_date >= {{ add_days('snapshot_days.period_end',
             '1 - cast(thresholds.fulfilment_window_days as integer)') }}
 ),
 
 held_flagged as (
     select
         held.*,
-        case when served.contract_id is not null then 1 else 0 end as is_fulfilled
+        case when held.is_fulfilment_eligible = 1 and served_on.contract_id is not null
+            then 1 else 0 end as is_fulfilled
     from held
-    left join served
-        on held.period_end = served.period_end
-        and held.contract_id = served.contract_id
+    left join served_on
+        on held.contract_id = served_on.contract_id
+        and held.period_end = served_on.period_end
 ),
-{%- endif %}
 
 held_scoped as (
     {{ fan_out_scopes('held_flagged', ['district', 'township']) }}
@@ -245,29 +229,30 @@ contracted_visits as (
     where encounters.encounter_class = 'outpatient'
 ),
 
+-- One row per encounter and scope: an encounter of a holder of two townships' contracts is
+-- one row in the district. Deduplicated before the fan-out to period types (an encounter has
+-- one date, so one period of each type): three times fewer rows to deduplicate.
+contracted_visits_scoped as (
+    select distinct
+        mdtrt_id, encounter_date, is_primary_inst,
+        'district' as scope_type, district_code as scope_code
+    from contracted_visits
+    union all
+    select
+        mdtrt_id, encounter_date, is_primary_inst,
+        'township' as scope_type, township_code as scope_code
+    from contracted_visits
+    where township_code is not null
+),
+
 contracted_visits_dated as (
     select
         period_types.period_type,
-        {{ period_start('period_types.period_type', 'contracted_visits.encounter_date') }}
+        {{ period_start('period_types.period_type', 'contracted_visits_scoped.encounter_date') }}
             as period_start,
-        contracted_visits.*
-    from contracted_visits
+        contracted_visits_scoped.*
+    from contracted_visits_scoped
     cross join period_types
-),
-
--- One row per encounter and scope: an encounter of a holder of two townships' contracts is
--- one row in the district.
-contracted_visits_scoped as (
-    select distinct
-        period_type, period_start, mdtrt_id, is_primary_inst,
-        'district' as scope_type, district_code as scope_code
-    from contracted_visits_dated
-    union all
-    select
-        period_type, period_start, mdtrt_id, is_primary_inst,
-        'township' as scope_type, township_code as scope_code
-    from contracted_visits_dated
-    where township_code is not null
 ),
 
 contracted_visit_counts as (
@@ -278,7 +263,7 @@ contracted_visit_counts as (
         scope_code,
         sum(case when is_primary_inst then 1 else 0 end) as primary_visits,
         count(*) as visits
-    from contracted_visits_scoped
+    from contracted_visits_dated
     group by period_type, period_start, scope_type, scope_code
 )
 
