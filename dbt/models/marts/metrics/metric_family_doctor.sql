@@ -97,7 +97,7 @@ held as (
 
 -- A held contract is fulfilled when it is eligible and has a service in the window ending on
 -- the snapshot day. Each service is matched to the snapshot days whose window holds it (the
--- days are month ends, so a 90-day window holds a service on three or four of them), then to
+-- days are month ends: a service falls in the 90-day windows of up to four of them), then to
 -- the held contracts by key. One form for both engines: on the city year it is faster than
 -- DuckDB's as-of lookup of each held contract's latest service, which Spark does not have
 -- (docs/performance.md).
