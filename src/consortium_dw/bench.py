@@ -197,8 +197,8 @@ WARM_IMPORTS = "import dagster_project.definitions, dbt.cli.main, dbt.adapters.d
 
 def warm_bytecode(data_dir: Path) -> float:
     """Import what the measured processes import, once, unmeasured. A machine's first run
-    compiles every module it imports into __pycache__ (the code location's import took
-    8.2-8.8 s instead of 3.9 s); every later run reads the bytecode. The code location's import
+    compiles every module it imports into __pycache__ (figures at _environment); every later
+    run reads the bytecode. The code location's import
     also parses the dbt project when it changed since the last parse, with the warehouse path
     the pipeline's dbt commands will use (dbt keys its partial parse on it). The table is about
     the daily runs, not those one-offs after a new machine or a new version of the project."""
