@@ -29,3 +29,17 @@
 {% macro duckdb__named_struct(fields) -%}
     struct_pack({% for name, expr in fields %}{{ name }} := {{ expr }}{% if not loop.last %}, {% endif %}{% endfor %})
 {%- endmacro %}
+
+{#- A timestamp as microseconds since 1970-01-01 (UTC on Spark's session clock, as on DuckDB's
+    naive timestamps): an integer to order by. -#}
+{% macro epoch_microseconds(timestamp_expr) -%}
+    {{ return(adapter.dispatch('epoch_microseconds', 'consortium_dw')(timestamp_expr)) }}
+{%- endmacro %}
+
+{% macro default__epoch_microseconds(timestamp_expr) -%}
+    unix_micros({{ timestamp_expr }})
+{%- endmacro %}
+
+{% macro duckdb__epoch_microseconds(timestamp_expr) -%}
+    epoch_us({{ timestamp_expr }})
+{%- endmacro %}
