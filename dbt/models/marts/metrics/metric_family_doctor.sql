@@ -128,16 +128,32 @@ held_scoped as (
     {{ fan_out_scopes('held_flagged', ['district', 'township']) }}
 ),
 
+-- Holders first, then counts: one group by instead of two distinct aggregates, each of which
+-- DuckDB deduplicates on its own (the city query's CPU 19-23 s against 17-20 s).
+held_persons as (
+    select
+        period_end,
+        scope_type,
+        scope_code,
+        person_key,
+        max(is_elderly) as is_elderly,
+        sum(is_fulfilment_eligible) as eligible_contracts,
+        sum(is_fulfilled) as fulfilled_contracts
+    from held_scoped
+    group by period_end, scope_type, scope_code, person_key
+),
+
+-- count(person_key): a contract without a person key holds nobody, as in a distinct count.
 held_counts as (
     select
         period_end,
         scope_type,
         scope_code,
-        count(distinct person_key) as signed_persons,
-        count(distinct case when is_elderly = 1 then person_key end) as signed_elderly_persons,
-        sum(is_fulfilment_eligible) as eligible_contracts,
-        sum(is_fulfilled) as fulfilled_contracts
-    from held_scoped
+        count(person_key) as signed_persons,
+        count(case when is_elderly = 1 then person_key end) as signed_elderly_persons,
+        sum(eligible_contracts) as eligible_contracts,
+        sum(fulfilled_contracts) as fulfilled_contracts
+    from held_persons
     group by period_end, scope_type, scope_code
 ),
 
