@@ -198,10 +198,10 @@ WARM_IMPORTS = "import dagster_project.definitions, dbt.cli.main, dbt.adapters.d
 def warm_bytecode(data_dir: Path) -> float:
     """Import what the measured processes import, once, unmeasured. A machine's first run
     compiles every module it imports into __pycache__ (figures at _environment); every later
-    run reads the bytecode. The code location's import
-    also parses the dbt project when it changed since the last parse, with the warehouse path
-    the pipeline's dbt commands will use (dbt keys its partial parse on it). The table is about
-    the daily runs, not those one-offs after a new machine or a new version of the project."""
+    run reads the bytecode. The code location's import also parses the dbt project when it
+    changed since the last parse, with the warehouse path the pipeline's dbt commands will use
+    (dbt keys its partial parse on it). The table is about the daily runs, not those one-offs
+    after a new machine or a new version of the project."""
     started = time.monotonic()
     _require(measure(_python("-c", WARM_IMPORTS),
                      env=_environment(DUCKDB_PATH=str(data_dir / "warehouse.duckdb"))),
