@@ -49,5 +49,5 @@ def build_docs(landing: Path, data_dir: Path) -> None:
         from expectations.context import build_data_docs, data_docs_index, get_context
     except ImportError:
         return
-    build_data_docs(get_context(Path(data_dir)))
+    build_data_docs(get_context(Path(data_dir)), Path(data_dir))
     print(f"Data Docs: {data_docs_index(Path(data_dir))}")

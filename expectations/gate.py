@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 import great_expectations as gx
 import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
-from great_expectations.data_context.types.resource_identifiers import (
-    ExpectationSuiteIdentifier,
-)
 from great_expectations.execution_engine import pandas_execution_engine
+
+from expectations.context import PageRequest
 
 # GX fingerprints every dataframe below this size (an md5 over a full row hash) only to label
 # the batch; nothing here reads the fingerprint, and on a raw table it cost an eighth of the
@@ -153,21 +152,25 @@ class SuiteRunner:
 
     def __init__(self, context):
         self.context = context
-        self.datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
+        # Looked up before it is added: GX's add_or_update replaces the datasource with an
+        # empty one, so every check re-added its assets and rewrote the project config.
+        try:
+            self.datasource = context.data_sources.get(DATASOURCE)
+        except KeyError:
+            self.datasource = context.data_sources.add_pandas(DATASOURCE)
         # One run time for everything this runner validates (one check), one run name per
         # batch: the stored results of a check are found again by their run time, and two
         # batches of a suite never share a result key.
         self.run_time = datetime.now(UTC)
         self.suite_names: list[str] = []
+        self.changed_suites: list[str] = []
 
-    def result_identifiers(self) -> list:
-        """The stored validation results of this runner, and its suites: what the Data Docs
-        must re-render after it."""
-        stamp = RunIdentifier(run_time=self.run_time).to_tuple()[1]
-        results = [key for key in self.context.validation_results_store.list_keys()
-                   if key.run_id.to_tuple()[1] == stamp
-                   and key.expectation_suite_identifier.name in self.suite_names]
-        return [*results, *(ExpectationSuiteIdentifier(name=n) for n in self.suite_names)]
+    def pages(self) -> PageRequest:
+        """What the Data Docs must render after this runner: its stored results, and the
+        pages of the suites it stored anew (expectations/context.py renders them)."""
+        return PageRequest(run_stamp=RunIdentifier(run_time=self.run_time).to_tuple()[1],
+                           suites=list(self.suite_names),
+                           changed_suites=list(self.changed_suites))
 
     def _stored_suite(self, suite: gx.ExpectationSuite) -> gx.ExpectationSuite:
         """The suite as stored, replaced only when its expectations changed (GX's own
@@ -184,6 +187,7 @@ class SuiteRunner:
         if stored is not None:
             self.context.suites.delete(suite.name)
         suite.meta["fingerprint"] = fingerprint
+        self.changed_suites.append(suite.name)
         return self.context.suites.add(suite)
 
     def _validation_definition(self, suite: gx.ExpectationSuite):

@@ -113,6 +113,6 @@ def validate_marts(con: duckdb.DuckDBPyConnection, data_dir: Path, as_of: date |
     outcome.suites.append(runner.run(mart_suites.completeness_suite(present),
                                      [("closed months", expected)]))
     if build_docs:
-        build_data_docs(context, runner.result_identifiers())
+        build_data_docs(context, data_dir, [runner.pages()])
     outcome.data_docs = str(data_docs_index(data_dir))
     return outcome

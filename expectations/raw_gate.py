@@ -19,7 +19,12 @@ import pyarrow as pa
 from consortium_dw.contract import LINEAGE_COLUMNS, TABLES, Table
 from consortium_dw.prefetch import prefetched
 from expectations import raw_suites
-from expectations.context import build_data_docs, data_docs_index, get_context
+from expectations.context import (
+    build_data_docs,
+    data_docs_index,
+    defer_data_docs,
+    get_context,
+)
 from expectations.gate import GateOutcome, SuiteRunner
 
 # GX rebuilds its metric graph for every batch (0.6 s for the settlements suite), so fewer,
@@ -261,10 +266,12 @@ def validate_raw_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir
     outcome.suites.append(runner.run(
         raw_suites.daily_suite(table), [("daily profile", daily_profile(con, table))],
         index_columns=["delivery_date"]))
-    if build_docs:
-        # The index waits for the build's metric_values gate unless this gate has something
-        # to show (expectations/context.py).
-        build_data_docs(context, runner.result_identifiers(), build_index=not outcome.passed)
+    if build_docs and outcome.passed:
+        # Its pages and the index wait for the build's metric_values gate
+        # (expectations/context.py).
+        defer_data_docs(data_dir, runner.pages())
+    elif build_docs:
+        build_data_docs(context, data_dir, [runner.pages()])
     outcome.data_docs = str(data_docs_index(data_dir))
     return outcome
 
