@@ -20,6 +20,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from packaging import version
 
+from consortium_dw.dbt_run_targets import prune_run_targets
 from consortium_dw.incremental_builds import (
     LOADS_SINCE_ENV,
     loads_since,
@@ -94,7 +95,7 @@ def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource,
     os.environ.pop(LOADS_SINCE_ENV, None)
     previous = take_previous_state(warehouse.database)
     if context.is_subset:
-        yield from dbt.cli(BUILD_ARGS, context=context).stream()
+        yield from _streamed(dbt.cli(BUILD_ARGS, context=context), context)
         return
     now = read_load_state(warehouse.database, DBT_PROJECT_DIR)
     since = loads_since(previous, now)
@@ -113,8 +114,17 @@ def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource,
     finally:
         # The dbt process has its environment; nothing else in this process inherits it.
         os.environ.pop(LOADS_SINCE_ENV, None)
-    yield from invocation.stream()
+    yield from _streamed(invocation, context)
     record_complete_build(warehouse.database, now)
+
+
+def _streamed(invocation, context: AssetExecutionContext):
+    """The command's events; then the older commands' target folders beyond the newest few
+    are removed (consortium_dw.dbt_run_targets), whether the command passed or not."""
+    try:
+        yield from invocation.stream()
+    finally:
+        prune_run_targets(invocation.target_path, context.op_execution_context.op.name)
 
 
 def start_from_an_empty_marts_file(warehouse: Path) -> None:
