@@ -1,6 +1,7 @@
 """The incremental models rebuilt after a complete build (`loads_since`) equal the same models
 rebuilt whole, on hand-made loads: the settlement chain on loads that move rows between netting
-groups and encounters, and the visits and lab facts on new versions and re-sent days.
+groups and encounters, and the incremental facts (visits, lab results, imaging studies,
+chronic follow-ups, family-doctor services) on new versions and re-sent days.
 
 The tiny warehouse after its full pipeline is the previous build. Then, as ingestion would
 write them (raw rows with a new `_loaded_at`, and an `audit.load_log` row per delivery day):
@@ -143,7 +144,21 @@ def assert_equal_to_a_whole_rebuild(dbt, models: dict[str, str]) -> None:
 
 
 FACTS = {"fct_outpatient_visits": ("outpatient_visits", ("visit_id", "inst_code"), "total_fee"),
-         "fct_lab_results": ("lab_results", ("report_id", "item_seq"), "recognised")}
+         "fct_lab_results": ("lab_results", ("report_id", "item_seq"), "recognised"),
+         "fct_imaging_studies": ("imaging_studies", ("accession_no",), "body_part"),
+         "fct_chronic_followups": ("chronic_followups", ("followup_id",), "sbp"),
+         "fct_fd_services": ("fd_services", ("service_id",), "service_type")}
+
+
+def matching(keys: tuple[str, ...], values) -> str:
+    return " and ".join(f"{key} = {value!r}" for key, value in zip(keys, values, strict=False))
+
+
+def bumped(column: str, value) -> tuple[str, object]:
+    """A changed value of `column` (now `value`): its SQL, and the value expected back."""
+    if isinstance(value, str):
+        return f"{column} || '*'", value + "*"
+    return f"{column} + 1", value + 1
 
 
 def test_the_incremental_facts_equal_a_whole_rebuild(tiny_copy):
@@ -151,50 +166,49 @@ def test_the_incremental_facts_equal_a_whole_rebuild(tiny_copy):
     on a day re-sent without it (the fact drops it); a key whose newest version came on a day
     re-sent without that version (the fact falls back to the earlier one)."""
     picked = {}
-    for fact, (table, (key_a, key_b), column) in FACTS.items():
-        keys = f"{key_a}, {key_b}"
+    for fact, (table, keys, column) in FACTS.items():
+        listed = ", ".join(keys)
         (last_day,) = one(tiny_copy, f"select max(_delivery_date) from raw.{table}")
         newer, once, fallback = tiny_copy.sql(f"""
-            select {keys}, {column} from raw.{table}
-            where _delivery_date < date '{last_day}'
-            qualify count(*) over (partition by {keys}) = 1
-            order by {keys} limit 3""")
+            select {listed}, {column} from raw.{table}
+            where _delivery_date < date '{last_day}' and {column} is not null
+            qualify count(*) over (partition by {listed}) = 1
+            order by {listed} limit 3""")
         # The fallback key's newer version, on the last day: in the previous build.
         tiny_copy.sql(f"""
-            insert into raw.{table} select * replace ({column} + 1 as {column},
-                date '{last_day}' as _delivery_date)
-            from raw.{table} where {key_a} = '{fallback[0]}' and {key_b} = {fallback[1]!r}""")
+            insert into raw.{table} select * replace ({bumped(column, fallback[-1])[0]} as
+                {column}, date '{last_day}' as _delivery_date)
+            from raw.{table} where {matching(keys, fallback)}""")
         picked[fact] = (newer, once, fallback, last_day)
     tiny_copy("run", "--select", *FACTS)
 
-    for fact, (table, (key_a, key_b), column) in FACTS.items():
+    for fact, (table, keys, column) in FACTS.items():
         newer, once, fallback, last_day = picked[fact]
         tiny_copy.sql(f"""
-            insert into raw.{table} select * replace ({column} + 1 as {column},
-                {NEW_DAY} as _delivery_date, {LOADED} as _loaded_at)
-            from raw.{table} where {key_a} = '{newer[0]}' and {key_b} = {newer[1]!r}""")
+            insert into raw.{table} select * replace ({bumped(column, newer[-1])[0]} as
+                {column}, {NEW_DAY} as _delivery_date, {LOADED} as _loaded_at)
+            from raw.{table} where {matching(keys, newer)}""")
         (once_day,) = one(tiny_copy, f"select _delivery_date from raw.{table} "
-                                     f"where {key_a} = '{once[0]}' and {key_b} = {once[1]!r}")
-        tiny_copy.sql(f"delete from raw.{table} where {key_a} = '{once[0]}' "
-                      f"and {key_b} = {once[1]!r}")
-        tiny_copy.sql(f"delete from raw.{table} where {key_a} = '{fallback[0]}' "
-                      f"and {key_b} = {fallback[1]!r} and _delivery_date = date '{last_day}'")
+                                     f"where {matching(keys, once)}")
+        tiny_copy.sql(f"delete from raw.{table} where {matching(keys, once)}")
+        tiny_copy.sql(f"delete from raw.{table} where {matching(keys, fallback)} "
+                      f"and _delivery_date = date '{last_day}'")
         for day in (NEW_DAY, f"date '{once_day}'", f"date '{last_day}'"):
             tiny_copy.sql(f"update raw.{table} set _loaded_at = {LOADED} "
                           f"where _delivery_date = {day}")
             load_log(tiny_copy, day, table)
 
     tiny_copy("run", "--select", *FACTS, "--vars", json.dumps({"loads_since": SINCE}))
-    for fact, (_, (key_a, key_b), column) in FACTS.items():
+    for fact, (_, keys, column) in FACTS.items():
         newer, once, fallback, _ = picked[fact]
 
-        def value(key, fact=fact, key_a=key_a, key_b=key_b, column=column):
+        def value(key, fact=fact, keys=keys, column=column):
             return tiny_copy.sql(f"select {column} from marts.{fact} "
-                                 f"where {key_a} = '{key[0]}' and {key_b} = {key[1]!r}")
+                                 f"where {matching(keys, key)}")
 
-        assert value(newer) == [(newer[2] + 1,)], fact
+        assert value(newer) == [(bumped(column, newer[-1])[1],)], fact
         assert value(once) == [], fact
-        assert value(fallback) == [(fallback[2],)], fact
+        assert value(fallback) == [(fallback[-1],)], fact
     assert_equal_to_a_whole_rebuild(tiny_copy, dict.fromkeys(FACTS, "marts"))
 
 

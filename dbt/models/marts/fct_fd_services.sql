@@ -1,12 +1,26 @@
--- Rebuilt whole on every build, like the other facts: it follows staging's latest versions
--- exactly, so a re-sent day that drops or corrects a row is reflected (an incremental
--- delete+insert by key kept the dropped rows; docs/performance.md).
-select
-    service_id,
-    contract_id,
-    inst_code,
-    doctor_id,
-    service_date,
-    service_type,
-    _loaded_at
-from {{ ref('stg_phs__fd_services') }}
+-- Family-doctor services (履约服务), the base of fd_fulfilment_rate.
+-- Incremental (macros/incremental/replace_keys.sql): after a complete build, only the services
+-- that later loads touched, a re-sent day's dropped ones included.
+{{ config(materialized=incremental_materialization(), incremental_strategy='replace_keys',
+          unique_key='service_id') }}
+with services as (
+    select
+        service_id,
+        contract_id,
+        inst_code,
+        doctor_id,
+        service_date,
+        service_type,
+        _delivery_date,
+        _loaded_at
+    from {{ ref('stg_phs__fd_services') }}
+)
+{%- if builds_touched_keys_only() %}
+
+-- A service no longer delivered comes out as a row of nulls: deleted, not inserted.
+{{ rows_for_keys(touched_keys(source('phs', 'fd_services'), 'fd_services', ['service_id']),
+                 'services', ['service_id']) }}
+{%- else %}
+
+select * from services
+{%- endif %}

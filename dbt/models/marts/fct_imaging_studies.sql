@@ -1,18 +1,33 @@
--- Rebuilt whole on every build, like the other facts: it follows staging's latest versions
--- exactly, so a re-sent day that drops or corrects a row is reflected (an incremental
--- delete+insert by key kept the dropped rows; docs/performance.md).
-select
-    accession_no,
-    exam_inst_code,
-    report_inst_code,
-    person_key,
-    modality,
-    body_part,
-    exam_time,
-    exam_date,
-    report_time,
-    remote_read,
-    recognised,
-    critical_finding,
-    _loaded_at
-from {{ ref('stg_pacs__imaging_studies') }}
+-- PACS studies, the base of the imaging metrics.
+-- Incremental (macros/incremental/replace_keys.sql): after a complete build, only the studies
+-- that later loads touched, a re-sent day's dropped ones included.
+{{ config(materialized=incremental_materialization(), incremental_strategy='replace_keys',
+          unique_key='accession_no') }}
+with studies as (
+    select
+        accession_no,
+        exam_inst_code,
+        report_inst_code,
+        person_key,
+        modality,
+        body_part,
+        exam_time,
+        exam_date,
+        report_time,
+        remote_read,
+        recognised,
+        critical_finding,
+        _delivery_date,
+        _loaded_at
+    from {{ ref('stg_pacs__imaging_studies') }}
+)
+{%- if builds_touched_keys_only() %}
+
+-- A study no longer delivered comes out as a row of nulls: deleted, not inserted.
+{{ rows_for_keys(touched_keys(source('pacs', 'imaging_studies'), 'imaging_studies',
+                              ['accession_no']),
+                 'studies', ['accession_no']) }}
+{%- else %}
+
+select * from studies
+{%- endif %}
