@@ -20,7 +20,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from packaging import version
 
-from consortium_dw.dbt_run_targets import prune_run_targets
+from consortium_dw.dbt_run_targets import keep_partial_parse, prune_run_targets
 from consortium_dw.incremental_builds import (
     LOADS_SINCE_ENV,
     loads_since,
@@ -119,11 +119,13 @@ def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource,
 
 
 def _streamed(invocation, context: AssetExecutionContext):
-    """The command's events; then the older commands' target folders beyond the newest few
-    are removed (consortium_dw.dbt_run_targets), whether the command passed or not."""
+    """The command's events; then, whether it passed or not, its partial parse becomes the
+    next command's start and the older commands' target folders beyond the newest few are
+    removed (consortium_dw.dbt_run_targets)."""
     try:
         yield from invocation.stream()
     finally:
+        keep_partial_parse(invocation.target_path)
         prune_run_targets(invocation.target_path, context.op_execution_context.op.name)
 
 

@@ -1,8 +1,9 @@
-"""dbt's per-command target folders: the newest few stay, the command's own always."""
+"""dbt's per-command target folders: the newest few stay, the command's own always; its
+partial parse becomes the next command's start."""
 
 import os
 
-from consortium_dw.dbt_run_targets import prune_run_targets
+from consortium_dw.dbt_run_targets import keep_partial_parse, prune_run_targets
 
 
 def _folder(root, name, mtime):
@@ -27,3 +28,17 @@ def test_the_newest_folders_and_the_commands_own_stay(tmp_path):
                            "dbt_warehouse-not-a-folder"])
     assert sorted(removed) == sorted(f for f in folders if f.name not in left)
     assert prune_run_targets(current, "dbt_warehouse", keep=4) == []
+
+
+def test_a_commands_partial_parse_becomes_the_next_commands_start(tmp_path):
+    seed = tmp_path / "partial_parse.msgpack"
+    seed.write_bytes(b"parsed for another warehouse")
+    failed_early = _folder(tmp_path, "dbt_warehouse-run01-abc", 1_000_000)
+    assert not keep_partial_parse(failed_early)
+    assert seed.read_bytes() == b"parsed for another warehouse"
+
+    built = _folder(tmp_path, "dbt_warehouse-run02-abc", 1_000_001)
+    (built / "partial_parse.msgpack").write_bytes(b"parsed for this warehouse")
+    assert keep_partial_parse(built)
+    assert seed.read_bytes() == b"parsed for this warehouse"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["partial_parse.msgpack"]

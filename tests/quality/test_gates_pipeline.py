@@ -17,6 +17,7 @@ from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterInstance, ma
 from consortium_dw.contract import TABLES
 from consortium_dw.marts_file import connect_warehouse
 from consortium_dw.publish import file_sha256
+from dagster_project.assets.dbt import DBT_PROJECT_DIR
 from dagster_project.assets.publish import SERVING_KEY, gate_check_keys, serving
 from dagster_project.checks.quality import CHECK_NAME, metric_values_quality
 from dagster_project.headless import DAGSTER_HOME_DIR, PipelineFailed, run_pipeline
@@ -194,3 +195,7 @@ def test_killed_mid_ingest_then_mid_dbt_recovers_the_clean_numbers(
     run_pipeline(tiny_landing, data)
     assert metric_values(data / "warehouse.duckdb") == clean
     assert metric_values(data / "serving.duckdb") == clean
+    # The last build started from the partial parse an earlier build of this warehouse left
+    # (consortium_dw.dbt_run_targets), not from a parse for another warehouse.
+    last = max(DBT_PROJECT_DIR.glob("target/dbt_warehouse-*"), key=lambda p: p.stat().st_mtime)
+    assert "Unable to do partial parsing" not in (last / "dbt.log").read_text()
