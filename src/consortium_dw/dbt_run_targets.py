@@ -10,8 +10,8 @@ dagster-dbt also starts each command from dbt/target/partial_parse.msgpack, whic
 `dbt parse` in dbt/target rewrites (the code location's, when the project changed). dbt keys a
 partial parse on the profile's connection, the warehouse path included, so after a parse for
 another warehouse (a test's, a second data folder's) every command parsed the whole project
-again: 3.5 s of the city extra day's dbt step. Each command's own partial parse, written for
-the warehouse it built, becomes the next command's start.
+again: about 3 s more of a city extra day's dbt step (docs/performance.md). Each command's own
+partial parse, written for the warehouse it built, becomes the next command's start.
 """
 
 from __future__ import annotations
