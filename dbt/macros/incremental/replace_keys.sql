@@ -106,3 +106,17 @@
         on {% for key in key_columns %}keys_to_replace.{{ key }} = rows_now.{{ key }}
         {%- if not loop.last %} and {% endif %}{% endfor %}
 {%- endmacro %}
+
+{#- The select of a fact that copies one extract's latest versions (`rows`, a CTE of the
+    model's columns read from staging): with `loads_since`, the touched keys of that extract
+    with their rows now, or a row of nulls for a key no longer delivered (deleted, not
+    inserted); else every row. `raw_relation` is the extract's source, whose table name is
+    also its name in the load log. -#}
+{% macro extract_fact_rows(rows, raw_relation, key_columns) -%}
+    {%- if builds_touched_keys_only() %}
+{{ rows_for_keys(touched_keys(raw_relation, raw_relation.identifier, key_columns), rows,
+                 key_columns) }}
+    {%- else %}
+select * from {{ rows }}
+    {%- endif %}
+{%- endmacro %}

@@ -19,13 +19,5 @@ with followups as (
         _loaded_at
     from {{ ref('stg_phs__chronic_followups') }}
 )
-{%- if builds_touched_keys_only() %}
 
--- A follow-up no longer delivered comes out as a row of nulls: deleted, not inserted.
-{{ rows_for_keys(touched_keys(source('phs', 'chronic_followups'), 'chronic_followups',
-                              ['followup_id']),
-                 'followups', ['followup_id']) }}
-{%- else %}
-
-select * from followups
-{%- endif %}
+{{ extract_fact_rows('followups', source('phs', 'chronic_followups'), ['followup_id']) }}

@@ -15,12 +15,5 @@ with services as (
         _loaded_at
     from {{ ref('stg_phs__fd_services') }}
 )
-{%- if builds_touched_keys_only() %}
 
--- A service no longer delivered comes out as a row of nulls: deleted, not inserted.
-{{ rows_for_keys(touched_keys(source('phs', 'fd_services'), 'fd_services', ['service_id']),
-                 'services', ['service_id']) }}
-{%- else %}
-
-select * from services
-{%- endif %}
+{{ extract_fact_rows('services', source('phs', 'fd_services'), ['service_id']) }}

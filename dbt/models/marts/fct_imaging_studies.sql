@@ -21,13 +21,5 @@ with studies as (
         _loaded_at
     from {{ ref('stg_pacs__imaging_studies') }}
 )
-{%- if builds_touched_keys_only() %}
 
--- A study no longer delivered comes out as a row of nulls: deleted, not inserted.
-{{ rows_for_keys(touched_keys(source('pacs', 'imaging_studies'), 'imaging_studies',
-                              ['accession_no']),
-                 'studies', ['accession_no']) }}
-{%- else %}
-
-select * from studies
-{%- endif %}
+{{ extract_fact_rows('studies', source('pacs', 'imaging_studies'), ['accession_no']) }}

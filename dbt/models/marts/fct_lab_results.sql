@@ -22,13 +22,5 @@ with results as (
         _loaded_at
     from {{ ref('stg_lis__lab_results') }}
 )
-{%- if builds_touched_keys_only() %}
 
--- An item no longer delivered comes out as a row of nulls: deleted, not inserted.
-{{ rows_for_keys(touched_keys(source('lis', 'lab_results'), 'lab_results',
-                              ['report_id', 'item_seq']),
-                 'results', ['report_id', 'item_seq']) }}
-{%- else %}
-
-select * from results
-{%- endif %}
+{{ extract_fact_rows('results', source('lis', 'lab_results'), ['report_id', 'item_seq']) }}

@@ -19,13 +19,5 @@ with visits as (
         _loaded_at
     from {{ ref('stg_his__outpatient_visits') }}
 )
-{%- if builds_touched_keys_only() %}
 
--- A visit no longer delivered comes out as a row of nulls: deleted, not inserted.
-{{ rows_for_keys(touched_keys(source('his', 'outpatient_visits'), 'outpatient_visits',
-                              ['visit_id', 'inst_code']),
-                 'visits', ['visit_id', 'inst_code']) }}
-{%- else %}
-
-select * from visits
-{%- endif %}
+{{ extract_fact_rows('visits', source('his', 'outpatient_visits'), ['visit_id', 'inst_code']) }}
