@@ -107,17 +107,14 @@ def deferred_requests(data_dir: Path) -> list[PageRequest]:
     return [PageRequest(**item) for item in json.loads(path.read_text())]
 
 
-def _write_deferred(data_dir: Path, requests: list[PageRequest]) -> None:
+def defer_data_docs(data_dir: Path, request: PageRequest) -> None:
+    """Leave `request`'s pages to the next build_data_docs, in this process or a later one.
+    The list is replaced whole, so a reader never sees half of it."""
     path = deferred_pages_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_suffix(".tmp")
-    scratch.write_text(json.dumps([asdict(r) for r in requests]))
+    scratch.write_text(json.dumps([asdict(r) for r in [*deferred_requests(data_dir), request]]))
     scratch.replace(path)
-
-
-def defer_data_docs(data_dir: Path, request: PageRequest) -> None:
-    """Leave `request`'s pages to the next build_data_docs, in this process or a later one."""
-    _write_deferred(data_dir, [*deferred_requests(data_dir), request])
 
 
 def page_identifiers(context, data_dir: Path, requests: list[PageRequest]) -> list:
@@ -149,6 +146,6 @@ def build_data_docs(context, data_dir: Path, requests: list[PageRequest] | None 
         if identifiers is None or identifiers:
             context.build_data_docs(site_names=[DATA_DOCS_SITE],
                                     resource_identifiers=identifiers, build_index=build_index)
-        _write_deferred(data_dir, [])
+        deferred_pages_path(data_dir).unlink(missing_ok=True)
     except Exception:  # noqa: BLE001 - logged; the validation outcome stands on its own
         logging.getLogger(__name__).exception("building the Data Docs failed")
